@@ -1,0 +1,188 @@
+"""Calls for applications are data: one YAML file per call, validated when loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from core.models import StructureType
+
+CALLS_DIR = Path(__file__).parent / "data" / "calls"
+
+
+class CallFileError(Exception):
+    """A call file that cannot be used; the message names the file and the field."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(Strict):
+    value: int | None
+    source: str
+
+
+class EligibleType(Strict):
+    legal_basis: str
+    sources: list[str] = Field(min_length=1)
+    requires_ess: bool = False  # private structures that must prove their ESS membership
+
+
+class Redirect(Strict):
+    """Guidance for a structure type the call does not fund: what to do instead."""
+
+    message: str
+    sources: list[str] = Field(min_length=1)
+
+
+class AmountPerPost(Strict):
+    value: int = Field(gt=0)
+    is_ceiling: bool = False  # the call states a maximum, the convention sets the final figure
+    note: str | None = None
+    funded_months: int = Field(gt=0)
+    source: str
+
+
+class OverseasUplift(Strict):
+    """Uplift for overseas territories; when percent is None no figure is invented."""
+
+    percent: float | None = None
+    departments: list[str]
+    label_when_unset: str
+    source: str
+
+
+class PostsRule(Strict):
+    min: int = Field(ge=1)
+    max: int = Field(ge=1)
+    source: str
+
+
+class ContractDurations(Strict):
+    months: list[int] = Field(min_length=1)
+    convention_max_months: int
+    source: str
+
+
+class TrancheRule(Strict):
+    percent: int = Field(gt=0, le=100)
+    months_after_signature: int = Field(ge=0)
+    label: str
+
+
+class Review(Strict):
+    """Rolling review on a fixed day each month; submissions on or after it go to the next one."""
+
+    day_of_month: int = Field(ge=1, le=28)
+    source: str
+
+
+class Commitment(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    text: str
+    source: str
+
+
+class TerritorialAgreement(Strict):
+    id: str
+    title: str
+    department: str
+    max_posts: int
+    max_eur: int
+    signed_on: dt.date
+    valid_months: int | None = None
+    message: str
+    source: str
+
+
+class OptionalRequest(Strict):
+    """A request the call allows but examines specially (coordinator, consolidation)."""
+
+    allowed: bool = True
+    message: str
+    source: str
+
+
+class Call(Strict):
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    version: str
+    kind: str
+    title: str
+    short_title: str
+    opens_on: dt.date
+    closes_on: dt.date | None = None
+    closing_note: str | None = None
+    sources: list[str]
+    audience: Literal["public", "private", "mixed"]
+    eligible_structure_types: dict[StructureType, EligibleType]
+    redirects: dict[StructureType, Redirect] = Field(default_factory=dict)
+    default_redirect: Redirect
+    amount_per_post: AmountPerPost
+    overseas_uplift: OverseasUplift | None = None
+    posts: PostsRule
+    contract: ContractDurations
+    tranches: list[TrancheRule] = Field(min_length=1)
+    review: Review
+    commitments_version: str
+    commitments: list[Commitment] = Field(min_length=1)
+    territorial_agreements: list[TerritorialAgreement] = Field(default_factory=list)
+    coordinator: OptionalRequest | None = None
+    consolidation: OptionalRequest | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Call:
+        if sum(t.percent for t in self.tranches) != 100:
+            raise ValueError("tranches : la somme des pourcentages doit faire 100")
+        ids = [c.id for c in self.commitments]
+        if len(ids) != len(set(ids)):
+            raise ValueError("commitments : identifiants en double")
+        if self.posts.min > self.posts.max:
+            raise ValueError("posts : min dépasse max")
+        if self.closes_on and self.closes_on < self.opens_on:
+            raise ValueError("closes_on : antérieure à opens_on")
+        return self
+
+    def is_open(self, today: dt.date) -> bool:
+        return self.opens_on <= today and (self.closes_on is None or today <= self.closes_on)
+
+    def commitment_ids(self) -> list[str]:
+        return [c.id for c in self.commitments]
+
+
+def load_call_file(path: Path) -> Call:
+    """Load one call file; a broken file raises CallFileError naming file and field."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CallFileError(f"{path.name} : fichier illisible ({exc})") from exc
+    try:
+        call = Call.model_validate(raw)
+    except ValidationError as exc:
+        details = "; ".join(
+            f"champ « {'.'.join(str(p) for p in err['loc']) or '(racine)'} » : {err['msg']}"
+            for err in exc.errors()
+        )
+        raise CallFileError(f"{path.name} : {details}") from exc
+    if call.id != path.stem:
+        raise CallFileError(f"{path.name} : champ « id » ({call.id}) différent du nom du fichier")
+    return call
+
+
+@functools.cache
+def load_calls(directory: Path = CALLS_DIR) -> dict[str, Call]:
+    """All calls of a directory, by id, sorted by opening date."""
+    calls = [load_call_file(p) for p in sorted(directory.glob("*.yaml"))]
+    return {c.id: c for c in sorted(calls, key=lambda c: (c.opens_on, c.id))}
+
+
+def get_call(call_id: str) -> Call:
+    try:
+        return load_calls()[call_id]
+    except KeyError:
+        raise KeyError(f"Appel inconnu : {call_id}") from None
