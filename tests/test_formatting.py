@@ -1,0 +1,86 @@
+import datetime as dt
+
+import pytest
+
+from core.formatting import (
+    EFFECT_LABELS_FR,
+    ESS_STATUS_LABELS_FR,
+    STRUCTURE_TYPE_LABELS_FR,
+    format_bool_fr,
+    format_date_fr,
+    format_datetime_fr,
+    format_eur,
+)
+from core.models import Effect, EssStatus, StructureType
+
+NNBSP = "\u202f"  # babel groups thousands with a narrow no-break space
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (50_000, f"50{NNBSP}000{NBSP}€"),
+        (4_000_000, f"4{NNBSP}000{NNBSP}000{NBSP}€"),
+        (750, f"750{NBSP}€"),
+        (0, f"0{NBSP}€"),
+        (None, "—"),  # no figure is invented
+    ],
+)
+def test_format_eur(amount, expected):
+    assert format_eur(amount) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (dt.date(2021, 1, 15), "15 janvier 2021"),
+        (dt.date(2021, 2, 1), "1er février 2021"),
+        (dt.date(2022, 6, 30), "30 juin 2022"),
+        (dt.date(2020, 12, 31), "31 décembre 2020"),
+    ],
+)
+def test_format_date_fr(day, expected):
+    assert format_date_fr(day) == expected
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        # Winter: Paris is UTC+1; summer: UTC+2.
+        (dt.datetime(2021, 1, 15, 13, 5, tzinfo=dt.UTC), "15 janvier 2021 à 14 h 05"),
+        (dt.datetime(2021, 6, 25, 21, 59, tzinfo=dt.UTC), "25 juin 2021 à 23 h 59"),
+        (dt.datetime(2021, 6, 25, 22, 0, tzinfo=dt.UTC), "26 juin 2021 à 0 h 00"),
+        # A naive datetime is already Paris time.
+        (dt.datetime(2021, 1, 15, 9, 30), "15 janvier 2021 à 9 h 30"),
+    ],
+)
+def test_format_datetime_fr_in_paris_time(moment, expected):
+    assert format_datetime_fr(moment) == expected
+
+
+def test_format_bool_fr():
+    assert [format_bool_fr(v) for v in (True, False, None)] == ["Oui", "Non", "Non renseigné"]
+
+
+@pytest.mark.parametrize(
+    ("labels", "enum"),
+    [
+        (STRUCTURE_TYPE_LABELS_FR, StructureType),
+        (ESS_STATUS_LABELS_FR, EssStatus),
+        (EFFECT_LABELS_FR, Effect),
+    ],
+)
+def test_every_value_has_a_french_label(labels, enum):
+    assert set(labels) == set(enum)
+    assert all(label and label[0].isupper() for label in labels.values())
+
+
+def test_structure_type_labels_are_plain_french():
+    assert STRUCTURE_TYPE_LABELS_FR[StructureType.COMMUNE] == "Commune"
+    assert STRUCTURE_TYPE_LABELS_FR[StructureType.DEPARTEMENT] == "Département"
+    assert (
+        STRUCTURE_TYPE_LABELS_FR[StructureType.EPT]
+        == "Établissement public territorial (EPT) du Grand Paris"
+    )
+    assert STRUCTURE_TYPE_LABELS_FR[StructureType.CCAS] == "Centre communal d'action sociale (CCAS)"
