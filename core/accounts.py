@@ -1,0 +1,129 @@
+"""User accounts: registration rules, bcrypt hashes, lookups."""
+
+from __future__ import annotations
+
+import re
+
+import bcrypt
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.db import UserRow
+from core.storage import Role, User
+
+BCRYPT_ROUNDS = 12  # tests lower it; bcrypt's own default
+PASSWORD_MIN_CHARS = 12
+PASSWORD_MAX_BYTES = 72  # bcrypt ignores anything beyond 72 bytes
+NAME_MAX_CHARS = 200
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(ValueError):
+    """A registration or account change refused; the message is French and says what to do."""
+
+
+def normalize_email(email: str) -> str:
+    """Trimmed and lower-case: one account per address, however it is typed."""
+    return email.strip().lower()
+
+
+def password_problems(password: str) -> list[str]:
+    """What is wrong with a new password, in French (empty when it is acceptable)."""
+    problems = []
+    if len(password) < PASSWORD_MIN_CHARS:
+        problems.append(
+            f"Le mot de passe doit contenir au moins {PASSWORD_MIN_CHARS} caractères "
+            f"(il en a {len(password)})."
+        )
+    if password and all(ch.isalpha() or ch.isspace() for ch in password):
+        problems.append(
+            "Le mot de passe ne doit pas contenir que des lettres : ajoutez au moins un chiffre "
+            "ou un signe (par exemple - ! ? %)."
+        )
+    size = len(password.encode("utf-8"))
+    if size > PASSWORD_MAX_BYTES:
+        problems.append(
+            f"Le mot de passe est trop long : {size} octets, au plus {PASSWORD_MAX_BYTES} "
+            "(les lettres accentuées comptent pour 2 octets)."
+        )
+    return problems
+
+
+def validate_password(password: str) -> None:
+    """Raise AccountError listing every rule the password breaks."""
+    problems = password_problems(password)
+    if problems:
+        raise AccountError(" ".join(problems))
+
+
+def hash_password(password: str) -> str:
+    """bcrypt hash of a password (callers validate it first)."""
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(BCRYPT_ROUNDS)).decode("ascii")
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    """Whether the password matches the hash; never raises on odd input."""
+    try:
+        return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("ascii"))
+    except ValueError:
+        return False
+
+
+def create_user(
+    *, session: Session, email: str, name: str, password: str, role: Role = Role.APPLICANT
+) -> User:
+    """Create an account after checking email, name and password rules."""
+    email = normalize_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 320:
+        raise AccountError("Adresse électronique invalide : vérifiez-la (exemple : nom@mairie.fr).")
+    name = name.strip()
+    if not name:
+        raise AccountError("Indiquez votre nom.")
+    if len(name) > NAME_MAX_CHARS:
+        raise AccountError(f"Le nom ne doit pas dépasser {NAME_MAX_CHARS} caractères.")
+    validate_password(password)
+    if get_user_by_email(session=session, email=email) is not None:
+        raise AccountError("Un compte existe déjà avec cette adresse : connectez-vous.")
+    row = UserRow(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=Role(role).value,
+        failed_logins=0,
+        session_version=1,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise AccountError("Un compte existe déjà avec cette adresse : connectez-vous.") from None
+    return User.from_row(row)
+
+
+def get_user_by_email(*, session: Session, email: str) -> User | None:
+    """The account with this address, if any."""
+    row = session.execute(
+        select(UserRow).where(UserRow.email == normalize_email(email))
+    ).scalar_one_or_none()
+    return User.from_row(row) if row else None
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    """The account with this id, if any."""
+    row = session.get(UserRow, user_id)
+    return User.from_row(row) if row else None
+
+
+def list_users(*, session: Session) -> list[User]:
+    """All accounts, by role then email."""
+    rows = session.execute(select(UserRow).order_by(UserRow.role, UserRow.email)).scalars()
+    return [User.from_row(r) for r in rows]
+
+
+def count_users(*, session: Session) -> int:
+    """How many accounts exist (demo seeding runs on an empty table only)."""
+    return session.execute(select(func.count()).select_from(UserRow)).scalar_one()

@@ -1,0 +1,247 @@
+"""Tables, engine and sessions. SQLite by default, PostgreSQL with the same code path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Any constant will do: it only has to be the same for every instance of the app.
+_PG_MIGRATION_LOCK = 7_350_414
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes on both databases (SQLite stores them naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use core.clock.now()")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    # Named constraints: later migrations (SQLite batch mode included) can refer to them.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Bumped on logout and password change; cookies carry it, so older cookies stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ApplicationRow(Base):
+    __tablename__ = "applications"
+    __table_args__ = (
+        # One application per SIRET per call, whoever holds it (NULL SIRETs do not collide).
+        UniqueConstraint("call_id", "siret", name="uq_applications_call_siret"),
+        Index("ix_applications_call_status", "call_id", "status"),
+        Index("ix_applications_call_department", "call_id", "department"),
+        Index("ix_applications_call_verdict", "call_id", "verdict_status"),
+        Index("ix_applications_call_structure_type", "call_id", "structure_type"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(100))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    data: Mapped[dict] = mapped_column(JSON)
+    verdict_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Copies of answers kept in columns so reviewer pages filter in SQL, not in Python.
+    siret: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    structure_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    structure_type: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    posts_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    coordinator_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    france_services: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    qpv: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+    owner: Mapped[UserRow] = relationship(lazy="joined", innerjoin=True)
+    submission: Mapped[SubmissionRow | None] = relationship(
+        back_populates="application", lazy="joined", uselist=False
+    )
+
+
+class SubmissionRow(Base):
+    """The frozen copy of an application at submission; never updated except its PDF hash."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    dossier_number: Mapped[str] = mapped_column(String(40), unique=True)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    verdict: Mapped[dict] = mapped_column(JSON)
+    call_version: Mapped[str] = mapped_column(String(60))
+    commitments_version: Mapped[str] = mapped_column(String(60))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    application: Mapped[ApplicationRow] = relationship(back_populates="submission")
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id"), nullable=True, index=True
+    )
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[UserRow | None] = relationship(lazy="joined")
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Alembic configuration built in code, so migrations run from the installed package."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the latest migration (a no-op when already there)."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two app instances starting together must not both create the tables.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster commits
+    cursor.close()
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _create_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=10,
+            max_overflow=40,
+            pool_timeout=60,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The engine for a URL (default: settings), created once and migrated to head."""
+    if url is None:
+        from core.settings import get_settings
+
+        url = get_settings().database_url
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _create_engine(url)
+            try:
+                upgrade(engine)
+            except Exception:
+                engine.dispose()
+                raise
+            _engines[url] = engine
+    return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close an engine's connections and forget it (tests, shutdown)."""
+    with _engines_lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    session = Session(engine or get_engine(), expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,513 @@
+"""Applications, submissions and audit trail, with the ownership check on every call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from pydantic import BaseModel
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.calls import get_call
+from core.db import ApplicationRow, AuditEventRow, SubmissionRow, UserRow
+from core.models import Application, Status, Verdict
+
+SUBMITTABLE = frozenset({Status.ELIGIBLE, Status.TO_EXAMINE})
+
+
+class Role(StrEnum):
+    APPLICANT = "applicant"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+ROLE_LABELS_FR = {
+    Role.APPLICANT: "Structure candidate",
+    Role.REVIEWER: "Instructeur (ANCT)",
+    Role.ADMIN: "Administrateur",
+}
+
+
+class _Owned(Protocol):
+    owner_id: int
+
+
+class User(BaseModel):
+    """The acting user, as storage sees them."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+
+    def can_read(self, row: _Owned) -> bool:
+        """Reviewers and admins read everything; applicants their own applications."""
+        return self.role in (Role.REVIEWER, Role.ADMIN) or row.owner_id == self.id
+
+    def can_write(self, row: _Owned) -> bool:
+        """Only the owning applicant writes; review is read-only."""
+        return self.role == Role.APPLICANT and row.owner_id == self.id
+
+    @classmethod
+    def from_row(cls, row: UserRow) -> User:
+        return cls(id=row.id, email=row.email, name=row.name, role=Role(row.role))
+
+
+class NotFound(LookupError):
+    """Absent, or not yours: the same answer, so ids of others' applications reveal nothing."""
+
+    def __init__(self, what: object = None) -> None:
+        super().__init__(
+            f"Candidature introuvable ({what})." if what else "Candidature introuvable."
+        )
+
+
+class Forbidden(PermissionError):
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "Votre compte permet de consulter les candidatures, "
+            "pas de les modifier ni d'en créer."
+        )
+
+
+class StaleVersion(Exception):
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "Cette candidature a été modifiée dans un autre onglet ou par une autre personne "
+            "depuis que vous l'avez ouverte. Rechargez la page pour repartir de la dernière "
+            "version enregistrée."
+        )
+
+
+class AlreadySubmitted(StaleVersion):
+    """The application was submitted (here or in another tab): it is frozen."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Cette candidature a déjà été déposée : elle ne peut plus être modifiée ni déposée "
+            "une seconde fois. Rechargez la page pour voir le dossier déposé."
+        )
+
+
+class DuplicateApplication(Exception):
+    """One application per SIRET per call; existing_id only when it is the caller's own."""
+
+    def __init__(self, existing_id: int | None) -> None:
+        self.existing_id = existing_id
+        if existing_id is not None:
+            message = (
+                f"Vous avez déjà une candidature pour ce SIRET dans cet appel (n° {existing_id}) : "
+                "reprenez-la plutôt que d'en créer une nouvelle."
+            )
+        else:
+            message = (
+                "Une candidature existe déjà pour ce SIRET dans cet appel, créée depuis un autre "
+                "compte. Rapprochez-vous de vos collègues ; si ce SIRET n'est pas le vôtre, "
+                "vérifiez-le."
+            )
+        super().__init__(message)
+
+
+class NotSubmittable(Exception):
+    def __init__(self, status: str) -> None:
+        self.status = status
+        reason = (
+            "le dossier est incomplet"
+            if status == Status.INCOMPLETE
+            else "la structure n'est pas éligible à cet appel"
+        )
+        super().__init__(f"Cette candidature ne peut pas être déposée : {reason}.")
+
+
+class PdfHashAlreadySet(Exception):
+    def __init__(self) -> None:
+        super().__init__("L'empreinte du PDF de ce dossier est déjà enregistrée.")
+
+
+class SubmissionRecord(BaseModel):
+    id: int
+    application_id: int
+    dossier_number: str
+    submitted_at: dt.datetime
+    data: Application
+    verdict: Verdict
+    call_version: str
+    commitments_version: str
+    pdf_sha256: str | None
+
+    @classmethod
+    def from_row(cls, row: SubmissionRow) -> SubmissionRecord:
+        return cls(
+            id=row.id,
+            application_id=row.application_id,
+            dossier_number=row.dossier_number,
+            submitted_at=row.submitted_at,
+            data=Application.model_validate(row.data),
+            verdict=Verdict.model_validate(row.verdict),
+            call_version=row.call_version,
+            commitments_version=row.commitments_version,
+            pdf_sha256=row.pdf_sha256,
+        )
+
+
+class ApplicationRecord(BaseModel):
+    id: int
+    call_id: str
+    owner_id: int
+    owner_email: str
+    status: Literal["draft", "submitted"]
+    data: Application
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    verdict_status: str | None
+    submission: SubmissionRecord | None
+
+    @classmethod
+    def from_row(cls, row: ApplicationRow) -> ApplicationRecord:
+        return cls(
+            id=row.id,
+            call_id=row.call_id,
+            owner_id=row.owner_id,
+            owner_email=row.owner.email,
+            status=row.status,
+            data=Application.model_validate(row.data),
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            verdict_status=row.verdict_status,
+            submission=SubmissionRecord.from_row(row.submission) if row.submission else None,
+        )
+
+
+class AuditEvent(BaseModel):
+    at: dt.datetime
+    actor_email: str | None
+    action: str
+    detail: str
+
+
+def normalize_siret(value: str | None) -> str | None:
+    """Digits only, so « 219 300 662 00018 » and « 21930066200018 » are the same SIRET."""
+    if value is None:
+        return None
+    digits = "".join(ch for ch in value if not ch.isspace() and ch not in ".-")
+    return digits or None
+
+
+def _columns(data: Application) -> dict[str, object]:
+    """The answers copied into columns for filtering."""
+    structure, posts = data.structure, data.posts
+    coordinators = None  # unanswered
+    if posts.coordinator_wanted is not None:
+        coordinators = (posts.coordinator_count or 0) if posts.coordinator_wanted else 0
+    return {
+        "siret": normalize_siret(structure.siret),
+        "structure_name": structure.name,
+        "structure_type": structure.structure_type.value if structure.structure_type else None,
+        "department": structure.department,
+        "posts_count": posts.count,
+        "coordinator_count": coordinators,
+        "france_services": structure.france_services,
+        "qpv": structure.qpv,
+    }
+
+
+def _audit(
+    session: Session, *, user: User, application_id: int | None, action: str, detail: str = ""
+) -> None:
+    session.add(
+        AuditEventRow(
+            at=clock.now(),
+            actor_id=user.id,
+            application_id=application_id,
+            action=action,
+            detail=detail,
+        )
+    )
+
+
+def _require_applicant(user: User) -> None:
+    if user.role != Role.APPLICANT:
+        raise Forbidden()
+
+
+def _readable_row(session: Session, user: User, application_id: int) -> ApplicationRow:
+    row = session.get(ApplicationRow, application_id, populate_existing=True)
+    if row is None or not user.can_read(row):
+        raise NotFound(application_id)
+    return row
+
+
+def _writable_row(session: Session, user: User, application_id: int) -> ApplicationRow:
+    row = _readable_row(session, user, application_id)
+    if not user.can_write(row):
+        # Only reviewers/admins get here: they may read, so saying "forbidden" leaks nothing.
+        raise Forbidden()
+    return row
+
+
+def _check_duplicate(
+    session: Session, *, user: User, call_id: str, siret: str | None, exclude_id: int | None
+) -> None:
+    if siret is None:
+        return
+    query = select(ApplicationRow.id, ApplicationRow.owner_id).where(
+        ApplicationRow.call_id == call_id, ApplicationRow.siret == siret
+    )
+    if exclude_id is not None:
+        query = query.where(ApplicationRow.id != exclude_id)
+    existing = session.execute(query).first()
+    if existing is not None:
+        raise DuplicateApplication(existing.id if existing.owner_id == user.id else None)
+
+
+def _duplicate_from_race(
+    session: Session, *, user: User, call_id: str, siret: str | None
+) -> DuplicateApplication:
+    """After a unique-constraint failure, the exception to raise; the session is rolled back."""
+    session.rollback()
+    try:
+        _check_duplicate(session, user=user, call_id=call_id, siret=siret, exclude_id=None)
+    except DuplicateApplication as exc:
+        return exc
+    return DuplicateApplication(None)
+
+
+def create_application(
+    *, session: Session, user: User, call_id: str, data: Application | None = None
+) -> ApplicationRecord:
+    """A new draft for an open call, owned by the applicant."""
+    _require_applicant(user)
+    get_call(call_id)  # unknown call: KeyError with a French message
+    data = (data or Application()).model_copy(update={"call_id": call_id})
+    columns = _columns(data)
+    siret = normalize_siret(data.structure.siret)
+    _check_duplicate(session, user=user, call_id=call_id, siret=siret, exclude_id=None)
+    at = clock.now()
+    row = ApplicationRow(
+        call_id=call_id,
+        owner_id=user.id,
+        status="draft",
+        data=data.model_dump(mode="json"),
+        version=1,
+        created_at=at,
+        updated_at=at,
+        **columns,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise _duplicate_from_race(session, user=user, call_id=call_id, siret=siret) from None
+    _audit(session, user=user, application_id=row.id, action="created", detail=call_id)
+    session.flush()
+    return ApplicationRecord.from_row(row)
+
+
+def get_application(*, session: Session, user: User, application_id: int) -> ApplicationRecord:
+    """One application the user may read; NotFound otherwise."""
+    return ApplicationRecord.from_row(_readable_row(session, user, application_id))
+
+
+def list_applications(
+    *, session: Session, user: User, call_id: str | None = None
+) -> list[ApplicationRecord]:
+    """Applicants see their own applications; reviewers and admins see all of them."""
+    query = select(ApplicationRow).order_by(ApplicationRow.id)
+    if user.role == Role.APPLICANT:
+        query = query.where(ApplicationRow.owner_id == user.id)
+    if call_id is not None:
+        query = query.where(ApplicationRow.call_id == call_id)
+    rows = session.execute(query).unique().scalars().all()
+    return [ApplicationRecord.from_row(row) for row in rows]
+
+
+def save_draft(
+    *,
+    session: Session,
+    user: User,
+    application_id: int,
+    data: Application,
+    expected_version: int,
+    verdict_status: str | None = None,
+) -> ApplicationRecord:
+    """Save the draft if nobody saved since expected_version; returns it with version + 1."""
+    row = _writable_row(session, user, application_id)
+    if row.status != "draft":
+        raise AlreadySubmitted()
+    data = data.model_copy(update={"call_id": row.call_id})
+    columns = _columns(data)
+    siret = normalize_siret(data.structure.siret)
+    _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
+    # The WHERE clause is the lock: of two saves from the same version, one matches no row.
+    try:
+        result = session.execute(
+            update(ApplicationRow)
+            .where(
+                ApplicationRow.id == application_id,
+                ApplicationRow.version == expected_version,
+                ApplicationRow.status == "draft",
+            )
+            .values(
+                data=data.model_dump(mode="json"),
+                version=ApplicationRow.version + 1,
+                updated_at=clock.now(),
+                verdict_status=verdict_status,
+                **columns,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    except IntegrityError:
+        raise _duplicate_from_race(session, user=user, call_id=row.call_id, siret=siret) from None
+    if result.rowcount != 1:
+        current = _readable_row(session, user, application_id)
+        if current.status != "draft":
+            raise AlreadySubmitted()
+        raise StaleVersion()
+    _audit(session, user=user, application_id=application_id, action="draft_saved")
+    session.flush()
+    return ApplicationRecord.from_row(_readable_row(session, user, application_id))
+
+
+def dossier_number(application_id: int, submitted_at: dt.datetime) -> str:
+    """CNFS-<year>-<application id on 6 digits>: unique since an application is submitted once."""
+    return f"CNFS-{submitted_at.year}-{application_id:06d}"
+
+
+def submit_application(
+    *,
+    session: Session,
+    user: User,
+    application_id: int,
+    expected_version: int,
+    verdict: Verdict,
+    call_version: str,
+    commitments_version: str,
+    pdf_sha256: str | None = None,
+) -> SubmissionRecord:
+    """Freeze the application as submitted; exactly one of two concurrent submits succeeds."""
+    row = _writable_row(session, user, application_id)
+    if row.status != "draft":
+        raise AlreadySubmitted()
+    if verdict.status not in SUBMITTABLE:
+        raise NotSubmittable(verdict.status)
+    at = clock.now()
+    result = session.execute(
+        update(ApplicationRow)
+        .where(
+            ApplicationRow.id == application_id,
+            ApplicationRow.version == expected_version,
+            ApplicationRow.status == "draft",
+        )
+        .values(
+            status="submitted",
+            version=ApplicationRow.version + 1,
+            updated_at=at,
+            verdict_status=verdict.status.value,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        current = _readable_row(session, user, application_id)
+        if current.status != "draft":
+            raise AlreadySubmitted()
+        raise StaleVersion()
+    # The snapshot is what this transaction just locked, not what the caller believes.
+    fresh = _readable_row(session, user, application_id)
+    submission = SubmissionRow(
+        application_id=application_id,
+        dossier_number=dossier_number(application_id, at),
+        submitted_at=at,
+        data=fresh.data,
+        verdict=verdict.model_dump(mode="json"),
+        call_version=call_version,
+        commitments_version=commitments_version,
+        pdf_sha256=pdf_sha256,
+    )
+    session.add(submission)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Unique application_id: a second submission cannot exist even if the UPDATE raced.
+        session.rollback()
+        raise AlreadySubmitted() from None
+    _audit(
+        session,
+        user=user,
+        application_id=application_id,
+        action="submitted",
+        detail=f"{submission.dossier_number} ({verdict.status.value})",
+    )
+    session.flush()
+    return SubmissionRecord.from_row(submission)
+
+
+def _submission_row(session: Session, user: User, application_id: int) -> SubmissionRow:
+    row = _readable_row(session, user, application_id)
+    if row.submission is None:
+        raise NotFound(application_id)
+    return row.submission
+
+
+def get_submission(*, session: Session, user: User, application_id: int) -> SubmissionRecord:
+    """The frozen submission of an application the user may read; NotFound if not submitted."""
+    return SubmissionRecord.from_row(_submission_row(session, user, application_id))
+
+
+def set_submission_pdf_hash(
+    *, session: Session, user: User, submission_id: int, pdf_sha256: str
+) -> None:
+    """Record the submitted PDF's SHA-256, once; the same hash again is accepted silently."""
+    submission = session.get(SubmissionRow, submission_id, populate_existing=True)
+    if submission is None:
+        raise NotFound(submission_id)
+    _writable_row(session, user, submission.application_id)
+    result = session.execute(
+        update(SubmissionRow)
+        .where(SubmissionRow.id == submission_id, SubmissionRow.pdf_sha256.is_(None))
+        .values(pdf_sha256=pdf_sha256)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.refresh(submission)
+        if submission.pdf_sha256 != pdf_sha256:
+            raise PdfHashAlreadySet()
+        return
+    _audit(
+        session,
+        user=user,
+        application_id=submission.application_id,
+        action="pdf_recorded",
+        detail=pdf_sha256,
+    )
+    session.flush()
+
+
+def list_audit_events(*, session: Session, user: User, application_id: int) -> list[AuditEvent]:
+    """What happened to an application, oldest first."""
+    _readable_row(session, user, application_id)
+    rows = (
+        session.execute(
+            select(AuditEventRow)
+            .where(AuditEventRow.application_id == application_id)
+            .order_by(AuditEventRow.at, AuditEventRow.id)
+        )
+        .scalars()
+        .all()
+    )
+    return [
+        AuditEvent(
+            at=r.at,
+            actor_email=r.actor.email if r.actor else None,
+            action=r.action,
+            detail=r.detail,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,182 @@
+"""Shared fixtures: a migrated database per test (SQLite, and PostgreSQL when configured),
+users of every role, and a complete valid application."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from core import accounts
+from core.calls import get_call
+from core.db import dispose_engine, get_engine
+from core.models import Application, Contact, Posts, Structure
+from core.storage import Role, User
+
+POSTGRES_URL = os.environ.get("CNFS_TEST_POSTGRES_URL")
+WAVE1 = "cnfs-2020-collectivites"
+# Commune de Saint-Denis (93066): SIREN 219300662, valid Luhn key (python-stdnum).
+SAINT_DENIS_SIRET = "21930066200018"
+OTHER_93_SIRETS = ("21930001900011", "21930008400015", "21930048000015")
+TEST_PASSWORD = "mot-de-passe-2021"
+
+_backends = [pytest.param("sqlite", id="sqlite")]
+if POSTGRES_URL:
+    _backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
+
+
+@pytest.fixture(autouse=True)
+def _fast_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cost 4 instead of 12: same algorithm, tests stay fast.
+    monkeypatch.setattr(accounts, "BCRYPT_ROUNDS", 4)
+
+
+def _postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database with a random name, dropped afterwards."""
+    admin_url = make_url(POSTGRES_URL)
+    name = f"cnfs_test_{secrets.token_hex(6)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=_backends)
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """URL of an empty database (not migrated yet)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{(tmp_path / 'cnfs.sqlite3').as_posix()}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database on each backend; disposed after the test."""
+    yield get_engine(database_url)
+    dispose_engine(database_url)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+def _user(session: Session, email: str, name: str, role: Role) -> User:
+    user = accounts.create_user(
+        session=session, email=email, name=name, password=TEST_PASSWORD, role=role
+    )
+    session.commit()  # visible to other sessions and threads
+    return user
+
+
+@pytest.fixture
+def applicant(session: Session) -> User:
+    return _user(session, "secretariat@mairie-saint-denis.fr", "Secrétariat", Role.APPLICANT)
+
+
+@pytest.fixture
+def other_applicant(session: Session) -> User:
+    return _user(session, "accueil@mairie-bobigny.fr", "Accueil Bobigny", Role.APPLICANT)
+
+
+@pytest.fixture
+def reviewer(session: Session) -> User:
+    return _user(session, "instructeur@anct.gouv.fr", "Instructeur ANCT", Role.REVIEWER)
+
+
+@pytest.fixture
+def admin(session: Session) -> User:
+    return _user(session, "admin@anct.gouv.fr", "Administrateur", Role.ADMIN)
+
+
+def _complete_application() -> Application:
+    call = get_call(WAVE1)
+    return Application(
+        call_id=WAVE1,
+        structure=Structure(
+            siret=SAINT_DENIS_SIRET,
+            name="Commune de Saint-Denis",
+            structure_type="commune",
+            legal_category="7210",  # INSEE : commune et commune nouvelle
+            department="93",
+            commune="Saint-Denis",
+            address="2 place Victor Hugo, 93200 Saint-Denis",
+            france_services=False,
+            qpv=True,
+        ),
+        contact=Contact(
+            name="Camille Martin",
+            role="Secrétaire de mairie",
+            email="secretariat@mairie-saint-denis.fr",
+            phone="01 49 33 60 00",
+        ),
+        posts=Posts(
+            count=2,
+            contract_months=24,
+            start_date=dt.date(2021, 3, 1),
+            salary_top_up=False,
+            places_of_activity="Médiathèque centrale et maison de quartier Franc-Moisin",
+            candidate_identified=False,
+            consolidates_existing_posts=False,
+            coordinator_wanted=False,
+        ),
+        commitments=dict.fromkeys(call.commitment_ids(), True),
+    )
+
+
+_SECTIONS = {"structure": Structure, "contact": Contact, "posts": Posts}
+
+
+@pytest.fixture
+def make_application() -> Callable[..., Application]:
+    """Build a complete valid wave-1 application; override any answer by field name.
+
+    `make_application(structure_type="ccas", count=3)` or, for names shared by several sections,
+    `make_application(contact__name="…")`. Top-level fields (call_id, commitments) work too.
+    """
+
+    def build(**overrides: object) -> Application:
+        app = _complete_application()
+        sections = {name: getattr(app, name).model_dump() for name in _SECTIONS}
+        top: dict[str, object] = {}
+        for key, value in overrides.items():
+            if "__" in key:
+                section, field = key.split("__", 1)
+                sections[section][field] = value
+            elif key in Application.model_fields and key not in _SECTIONS:
+                top[key] = value
+            elif key in _SECTIONS:
+                sections[key] = value.model_dump() if hasattr(value, "model_dump") else value
+            else:
+                section = next((s for s, m in _SECTIONS.items() if key in m.model_fields), None)
+                if section is None:
+                    raise KeyError(f"make_application: unknown field {key!r}")
+                sections[section][key] = value
+        return Application.model_validate(
+            {"call_id": app.call_id, "commitments": app.commitments, **sections, **top}
+        )
+
+    return build
+
+
+@pytest.fixture
+def app_env(monkeypatch: pytest.MonkeyPatch, database_url: str, engine: Engine, tmp_path):
+    """Environment for AppTest runs: the test database, a strong cookie key, not demo mode."""
+    monkeypatch.setenv("CNFS_DATABASE_URL", database_url)
+    monkeypatch.setenv("CNFS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CNFS_DEMO", "0")
+    monkeypatch.setenv("CNFS_COOKIE_KEY", secrets.token_urlsafe(48))
+    return database_url
