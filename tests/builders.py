@@ -1,0 +1,65 @@
+"""Builders of complete applications for tests and benchmarks."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+from core.calls import get_call
+
+WAVE1 = "cnfs-2020-collectivites"
+WAVE2 = "cnfs-2021-structures-privees"
+# Valid SIRETs (SIREN + NIC, Luhn key checked by python-stdnum).
+SIRET_COMMUNE_93 = "21930048000007"
+SIRET_OTHER = "20005478100006"
+SIRET_LA_POSTE = "35600000010000"  # valid only through La Poste's digit-sum exception
+
+
+def complete_application(call_id: str = WAVE1, **changes: Any) -> dict[str, Any]:
+    """A complete application as exchange-format JSON; changes use dotted paths."""
+    call = get_call(call_id)
+    public = call.audience == "public"
+    data: dict[str, Any] = {
+        "call_id": call_id,
+        "structure": {
+            "siret": SIRET_COMMUNE_93 if public else SIRET_OTHER,
+            "name": "Commune de Montreuil" if public else "Association Les Liens numériques",
+            "structure_type": "commune" if public else "association",
+            "legal_category": "7210" if public else "9220",
+            "department": "93",
+            "commune": "Montreuil",
+            "address": "1 place Jean-Jaurès, 93100 Montreuil",
+            "france_services": False,
+            "qpv": True,
+            "ess": None if public else "by_status",
+            "priority_programmes": [],
+        },
+        "contact": {
+            "name": "Élodie Lefèvre",
+            "role": "Secrétaire de mairie",
+            "email": "elodie.lefevre@montreuil.fr",
+            "phone": "01 48 70 60 00",
+        },
+        "posts": {
+            "count": 2,
+            "contract_months": 24,
+            "start_date": "2021-03-01",
+            "salary_top_up": False,
+            "places_of_activity": "Médiathèque Robert-Desnos ; mairie annexe",
+            "candidate_identified": False,
+            "consolidates_existing_posts": False,
+            "coordinator_wanted": False,
+        },
+        "commitments": {cid: True for cid in call.commitment_ids()},
+    }
+    for path, value in changes.items():
+        target = data
+        *parents, leaf = path.split(".")
+        for key in parents:
+            target = target[key]
+        target[leaf] = value
+    return copy.deepcopy(data)
+
+
+TODAY = dt.date(2021, 2, 10)
