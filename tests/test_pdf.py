@@ -1,0 +1,374 @@
+import datetime as dt
+import hashlib
+import io
+import re
+import shutil
+import subprocess
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from core import rules
+from core.calls import get_call
+from core.formatting import format_date_fr, format_datetime_fr, format_eur
+from core.models import (
+    Application,
+    Contact,
+    Effect,
+    Posts,
+    Reason,
+    Status,
+    Structure,
+    Tranche,
+    Verdict,
+)
+from core.pdf import DRAFT_LABEL, REPLACEMENT, pdf_sha256, printable, render_application
+
+GENERATED = dt.datetime(2021, 1, 20, 9, 31, tzinfo=dt.UTC)
+SUBMITTED = dt.datetime(2021, 1, 20, 9, 30, tzinfo=dt.UTC)
+TODAY = dt.date(2021, 1, 20)
+A4_WIDTH_PT = 595.28
+MARGIN_PT = 18 * 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def call():
+    return get_call("cnfs-2020-collectivites")
+
+
+@pytest.fixture
+def application(call):
+    return Application(
+        call_id=call.id,
+        structure=Structure(
+            siret="21930066900017",
+            name="Commune de L’Île-Saint-Œuf",
+            structure_type="commune",
+            legal_category="7210",
+            department="93",
+            commune="Saint-Œuf-sur-Marne",
+            address="1 place de l’Hôtel de Ville, 93999 Saint-Œuf-sur-Marne",
+            france_services=True,
+            qpv=True,
+            ess="none",
+            priority_programmes=["Action cœur de ville", "Petites villes de demain"],
+        ),
+        contact=Contact(
+            name="Marie-Noëlle Dupré",
+            role="Secrétaire de mairie",
+            email="mairie@saint-oeuf.example",
+            phone="01 23 45 67 89",
+        ),
+        posts=Posts(
+            count=3,
+            contract_months=36,
+            start_date=dt.date(2021, 3, 1),
+            salary_top_up=True,
+            places_of_activity="Médiathèque Louise-Michel ; centre social « La Passerelle »",
+            candidate_identified=False,
+            consolidates_existing_posts=True,
+            consolidation_details="Un médiateur à mi-temps dont le contrat s’achève en mars",
+            coordinator_wanted=True,
+            coordinator_count=1,
+            coordinator_justification="Douze lieux de médiation à animer en réseau",
+            coordinator_scope="Les quatre quartiers prioritaires de la commune",
+        ),
+        commitments={c.id: True for c in call.commitments[:-1]},
+    )
+
+
+def render(application, call, *, verdict=None, draft=False, generated_at=GENERATED) -> bytes:
+    verdict = verdict or rules.evaluate(application, call, TODAY)
+    return render_application(
+        application,
+        verdict,
+        call,
+        dossier_number=None if draft else "CNFS-2021-00042",
+        submitted_at=None if draft else SUBMITTED,
+        generated_at=generated_at,
+    )
+
+
+def pages_text(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def flat(text: str) -> str:
+    """Whitespace-insensitive form: line breaks from wrapping become single spaces."""
+    return " ".join(text.split())
+
+
+def text_of(data: bytes) -> str:
+    return flat(" ".join(pages_text(data)))
+
+
+def test_every_value_entered_appears(application, call):
+    verdict = rules.evaluate(application, call, TODAY)
+    text = text_of(render(application, call, verdict=verdict))
+    s, c, p = application.structure, application.contact, application.posts
+    expected = [
+        call.title,
+        "CNFS-2021-00042",
+        format_datetime_fr(SUBMITTED),
+        s.siret,
+        s.name,
+        "Commune",
+        "7210",
+        "93 — Seine-Saint-Denis",
+        s.commune,
+        s.address,
+        "Action cœur de ville",
+        "Petites villes de demain",
+        c.name,
+        c.role,
+        c.email,
+        c.phone,
+        "36 mois",
+        format_date_fr(p.start_date),
+        p.places_of_activity,
+        p.consolidation_details,
+        p.coordinator_justification,
+        p.coordinator_scope,
+        format_eur(verdict.subsidy_eur),
+        format_date_fr(verdict.review_date),
+        call.version,
+        call.commitments_version,
+        format_datetime_fr(GENERATED),
+    ]
+    for value in expected:
+        assert flat(value) in text, value
+    for commitment in call.commitments:
+        assert flat(commitment.text) in text, commitment.id
+        assert flat(commitment.source) in text, commitment.id
+    for tranche in verdict.tranches:
+        assert flat(format_eur(tranche.amount_eur)) in text
+        assert f"{tranche.months_after_signature} mois" in text
+    for reason in verdict.reasons:
+        assert flat(reason.message) in text, reason.code
+        for source in reason.sources:
+            assert flat(source) in text, reason.code
+
+
+def test_commitments_say_accepted_or_not(application, call):
+    text = text_of(render(application, call))
+    assert text.count("✓ accepté") == len(call.commitments) - 1
+    assert text.count("✗ non accepté") == 1
+
+
+def test_counts_and_answers_are_printed(application, call):
+    text = text_of(render(application, call))
+    assert "Nombre de postes demandés 3" in text
+    assert "Nombre de postes coordinateurs 1" in text
+    assert "Candidat déjà identifié Non" in text
+    assert "Complément de rémunération Oui" in text
+
+
+def test_signature_block_and_page_numbers(application, call):
+    pages = pages_text(render(application, call))
+    last = flat(pages[-1])
+    for label in ("Nom", "Qualité", "Date", "Signature et cachet"):
+        assert label in last
+    for number, page in enumerate(pages, start=1):
+        assert f"page {number} / {len(pages)}" in flat(page)
+
+
+def test_a_draft_says_so_on_every_page(application, call):
+    pages = pages_text(render(application, call, draft=True))
+    assert DRAFT_LABEL in flat(pages[0])
+    assert all(DRAFT_LABEL.upper() in flat(page) for page in pages)
+    assert "Brouillon" not in text_of(render(application, call))
+    assert "BROUILLON" not in text_of(render(application, call))
+
+
+def test_an_empty_draft_renders_with_unanswered_fields(call):
+    empty = Application(call_id=call.id)
+    data = render(empty, call, draft=True)
+    text = text_of(data)
+    assert DRAFT_LABEL in text
+    assert text.count("Non renseigné") >= 10
+    assert "Non calculée" in text  # no posts, no subsidy figure
+
+
+def test_french_typography_survives(application, call):
+    application.structure.name = "Cœur d’Œuvre « Les Étés » – Saint-Chély"
+    text = text_of(render(application, call))
+    for char in ("œ", "Œ", "’", "€", "«", "»", "–", "É"):
+        assert char in text
+    assert "Cœur d’Œuvre « Les Étés » – Saint-Chély" in text
+
+
+def test_overseas_without_rate_prints_the_calls_wording_not_a_number(application, call):
+    application.structure.department = "971"
+    label = call.overseas_uplift.label_when_unset
+    unknown = Verdict(
+        status=Status.TO_EXAMINE,
+        subsidy_eur=None,
+        tranches=[
+            Tranche(
+                percent=t.percent, amount_eur=None, months_after_signature=t.months_after_signature
+            )
+            for t in call.tranches
+        ],
+        flags=["overseas"],
+    )
+    text = text_of(render(application, call, verdict=unknown))
+    assert label in text
+    # The only euro figure is the call's amount per post: no invented total nor tranche.
+    amounts = re.findall(r"\d[\d\u202f\u00a0 ]*€", text)
+    assert {flat(a) for a in amounts} == {flat(format_eur(call.amount_per_post.value))}
+
+
+def test_overseas_base_amount_from_rules_is_marked_as_before_uplift(application, call):
+    application.structure.department = "971"
+    text = text_of(render(application, call))
+    assert f"hors {call.overseas_uplift.label_when_unset}" in text
+
+
+def test_long_texts_wrap_inside_the_page(application, call):
+    typical = PdfReader(io.BytesIO(render(application, call))).get_num_pages()
+    long_name = " ".join(["Communauté d’agglomération du Grand Territoire"] * 10)[:480]
+    unbroken = "x" * 300  # a single word wider than the column
+    justification = ("Le réseau de médiation numérique couvre douze lieux. " * 40)[:2000]
+    application.structure.name = long_name
+    application.structure.address = unbroken
+    application.posts.coordinator_justification = justification
+    data = render(application, call)
+    assert PdfReader(io.BytesIO(data)).get_num_pages() > typical
+    text = text_of(data)
+    assert flat(long_name) in text
+    assert flat(justification) in text
+    assert unbroken in "".join(text.split())
+    assert_no_text_beyond_margins(data)
+
+
+def assert_no_text_beyond_margins(data: bytes) -> None:
+    """Every word's box lies between the side margins (pdftotext -bbox)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) absent")
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', html)
+    assert words
+    for x_min, x_max in words:
+        assert float(x_min) >= MARGIN_PT - 1
+        assert float(x_max) <= A4_WIDTH_PT - MARGIN_PT + 1
+
+
+def test_a_typical_application_stays_inside_the_margins(application, call):
+    assert_no_text_beyond_margins(render(application, call))
+
+
+def test_missing_glyphs_are_replaced_visibly_not_dropped(application, call):
+    application.structure.name = "Licorne 🦄 漢字 fin"
+    application.contact.name = "Sourire 😀"
+    text = text_of(render(application, call))
+    assert f"Licorne {REPLACEMENT} {REPLACEMENT}{REPLACEMENT} fin" in text
+    assert "Sourire 😀" in text  # DejaVu Sans draws this one
+
+
+def test_right_to_left_text_is_printed(application, call):
+    application.contact.name = "مريم العلوي"
+    application.structure.commune = "תל אביב"
+    text = "".join(text_of(render(application, call)).split())
+    # Letters are all there (whatever the extraction order), none replaced.
+    for word in ("مريم", "العلوي", "תל", "אביב"):
+        assert word in text or word[::-1] in text
+
+
+def test_printable_keeps_drawable_text_and_marks_the_rest():
+    assert printable("Cœur – 50 000 €") == "Cœur – 50 000 €"
+    assert printable("a\tb\r\nc") == "a b\nc"
+    assert printable("🦄") == REPLACEMENT
+    assert printable("x\x00y") == "xy"  # control characters have no glyph to lose
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=300))
+def test_any_text_renders(application, call, text):
+    application.structure.name = text
+    application.posts.places_of_activity = text
+    data = render(application, call)
+    assert data.startswith(b"%PDF-")
+    cleaned = flat(printable(text))
+    if cleaned and all(ch.isalnum() or ch.isspace() for ch in text):
+        assert "".join(cleaned.split()) in "".join(text_of(data).split())
+
+
+def test_pdfa_2b_metadata(application, call):
+    data = render(application, call)
+    reader = PdfReader(io.BytesIO(data))
+    assert data.startswith(b"%PDF-1.7")
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert "<pdfaid:part>2</pdfaid:part>" in xmp
+    assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+    assert 'xmp:CreateDate="2021-01-20T09:31:00Z"' in xmp
+    intents = reader.trailer["/Root"]["/OutputIntents"]
+    assert len(intents) == 1
+    intent = intents[0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert intent["/DestOutputProfile"].get_object().get_data()[36:40] == b"acsp"  # ICC
+    assert reader.trailer["/Root"]["/Lang"] == "fr-FR"
+    # fpdf2 writes no /Info dictionary under PDF/A: the XMP packet carries the metadata.
+    assert reader.metadata is None
+    meta = reader.xmp_metadata
+    name = application.structure.name
+    assert meta.dc_title == {"x-default": f"Candidature CNFS — {name} — dossier n° CNFS-2021-00042"}
+    assert meta.dc_creator == [name]
+    assert meta.dc_description == {"x-default": call.title}
+    assert meta.xmp_create_date == GENERATED.replace(tzinfo=None)
+
+
+def test_every_font_is_embedded(application, call):
+    reader = PdfReader(io.BytesIO(render(application, call)))
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            descendant = font.get_object()["/DescendantFonts"][0].get_object()
+            assert "/FontFile2" in descendant["/FontDescriptor"]
+
+
+def test_same_input_same_bytes(application, call):
+    first = render(application, call)
+    other = application.model_copy(deep=True)
+    other.structure.name = "Autre commune"
+    render(other, call)  # a render in between must not leak into the next one
+    again = render(application, call)
+    assert first == again
+    assert pdf_sha256(first) == hashlib.sha256(first).hexdigest()
+    assert re.fullmatch(r"[0-9a-f]{64}", pdf_sha256(first))
+
+
+def test_the_clock_changes_the_document(application, call):
+    later = GENERATED + dt.timedelta(minutes=1)
+    assert render(application, call) != render(application, call, generated_at=later)
+
+
+def test_naive_generated_at_is_paris_time(application, call):
+    naive = dt.datetime(2021, 1, 20, 10, 31)  # 09:31 UTC in winter
+    assert render(application, call, generated_at=naive) == render(application, call)
+
+
+def test_reasons_show_their_effect_and_sources(application, call):
+    verdict = Verdict(
+        status=Status.INELIGIBLE,
+        reasons=[
+            Reason(
+                code="structure.type_not_eligible",
+                message="Les associations relèvent de la vague 2.",
+                sources=["AMI collectivités §II.2", "CGCT art. L.5111-1"],
+                effect=Effect.INELIGIBLE,
+            )
+        ],
+        missing=["structure.siret", "commitments.reporting"],
+    )
+    text = text_of(render(application, call, verdict=verdict))
+    assert "Non éligible" in text
+    assert "Motif d'inéligibilité Les associations relèvent de la vague 2." in text
+    assert "Sources : AMI collectivités §II.2 ; CGCT art. L.5111-1" in text
+    assert "– N° SIRET" in text
+    assert "Engagement n° 11" in text
+    assert "Date d'examen prévue Non déterminée" in text
