@@ -13,10 +13,10 @@ from io import BytesIO
 from pathlib import Path
 
 import fpdf
-from fontTools import ttLib
+from fontTools import subset, ttLib
 from fpdf import FPDF
 from fpdf.enums import DocumentCompliance
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 
 from core import reference
 from core.calls import Call
@@ -85,36 +85,76 @@ def pdf_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Tables fpdf2 drops from every subset anyway; removing them once spares each render
+# from decoding the OpenType layout tables (the bulk of subsetting time).
+_UNUSED_TABLES = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "kern")
+# Bold only prints the document's own headings and labels and the call's texts, never an
+# applicant's answer: a Latin repertoire is enough and makes each render's subset cheap.
+_BOLD_REPERTOIRE = (
+    (0x20, 0x7E),
+    (0xA0, 0x17F),  # Latin-1, Latin Extended-A
+    (0x2000, 0x206F),  # general punctuation: ’ « » – — …
+    (0x20A0, 0x20CF),  # currency: €
+    (0x2116, 0x2116),  # №
+    (0x2713, 0x2717),  # ✓ ✗
+    (0xFFFD, 0xFFFD),
+)
+
+
 @functools.cache
 def _font_bytes(style: str) -> bytes:
-    return (FONT_DIR / FONT_FILES[style]).read_bytes()
+    """The shipped font without the tables fpdf2 never embeds (bold: Latin only)."""
+    font = ttLib.TTFont(FONT_DIR / FONT_FILES[style], recalcTimestamp=False)
+    for tag in _UNUSED_TABLES:
+        if tag in font:
+            del font[tag]
+    if style == "B":
+        options = subset.Options(
+            notdef_outline=True, recommended_glyphs=True, glyph_names=True, hinting=True
+        )
+        options.name_IDs = ["*"]
+        options.name_languages = ["*"]
+        options.drop_tables += list(_UNUSED_TABLES)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[c for lo, hi in _BOLD_REPERTOIRE for c in range(lo, hi + 1)])
+        subsetter.subset(font)
+    out = BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _open_font(style: str) -> ttLib.TTFont:
+    return ttLib.TTFont(BytesIO(_font_bytes(style)), recalcTimestamp=False, lazy=True)
 
 
 @functools.cache
-def _font_templates() -> tuple[dict[str, TTFFont], frozenset[int]]:
-    """Parse the fonts once; renders copy these instead of re-reading 1.4 MB of TrueType."""
+def _font_templates() -> tuple[dict[str, TTFFont], dict[str, frozenset[int]]]:
+    """Parse the fonts once; each render copies these instead of parsing TrueType again."""
     pdf = FPDF()
-    for style, filename in FONT_FILES.items():
-        pdf.add_font(FAMILY, style, FONT_DIR / filename)
+    for style in FONT_FILES:
+        key = f"{FAMILY}{style}"
+        # Built from the reduced bytes so that glyph ids match what each render embeds.
+        pdf.fonts[key] = TTFFont(pdf, BytesIO(_font_bytes(style)), key, style)
     fonts = dict(pdf.fonts)
-    # A character is printable only if both weights have it.
-    covered = frozenset.intersection(*(frozenset(f.cmap) for f in fonts.values()))
-    return fonts, covered
+    return fonts, {style: frozenset(fonts[f"{FAMILY}{style}"].cmap) for style in FONT_FILES}
 
 
 def _install_fonts(pdf: FPDF) -> None:
     templates, _ = _font_templates()
     for key, template in templates.items():
-        font = copy.deepcopy(template)  # fresh subset and widths, shared immutable tables
-        # fpdf2 subsets font.ttfont in place on output, so each document needs its own.
-        style = "B" if key.endswith("B") else ""
-        font.ttfont = ttLib.TTFont(BytesIO(_font_bytes(style)), recalcTimestamp=False, lazy=True)
+        # Widths, cmap and descriptor are read-only once parsed: share them. The subset
+        # state is per document, and fpdf2 subsets font.ttfont in place on output.
+        font = copy.copy(template)
+        font.ttfont = _open_font(template.emphasis.style)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font.subset = SubsetMap(font)
         pdf.fonts[key] = font
 
 
-def printable(text: str) -> str:
+def printable(text: str, *, bold: bool = False) -> str:
     """The text as the PDF prints it: characters the font lacks become a visible "�"."""
-    _, covered = _font_templates()
+    covered = _font_templates()[1]["B" if bold else ""]
     out: list[str] = []
     for char in text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "):
         if ord(char) in covered or char == "\n":
@@ -125,6 +165,10 @@ def printable(text: str) -> str:
         else:
             out.append(REPLACEMENT)
     return "".join(out)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _answer(value: object) -> str:
@@ -183,13 +227,20 @@ class _Renderer:
         """Lines of text that fit in width mm once padded; long words are cut."""
         pdf = self.pdf
         pdf.set_font(FAMILY, "B" if bold else "", size)
+        cw = pdf.current_font.cw
+        scale = size * 0.001 / pdf.k  # font units to mm, as fpdf2 measures without shaping
+
+        def measure(chunk: str) -> float:
+            return sum(cw[ord(char)] for char in chunk) * scale
+
         room = width - 2 * pdf.c_margin
-        space = pdf.get_string_width(" ")
+        space = measure(" ")
         lines: list[str] = []
-        for paragraph in printable(text).split("\n"):
+        for paragraph in printable(text, bold=bold).split("\n"):
             line, line_w = "", 0.0
-            for word in paragraph.split():
-                word_w = pdf.get_string_width(word)
+            # Only ordinary spaces break lines: "50 000 €" keeps its no-break spaces.
+            for word in filter(None, paragraph.split(" ")):
+                word_w = measure(word)
                 if line and line_w + space + word_w <= room:
                     line, line_w = f"{line} {word}", line_w + space + word_w
                     continue
@@ -197,21 +248,22 @@ class _Renderer:
                     lines.append(line)
                 line, line_w = word, word_w
                 while line_w > room:  # a word wider than the column: cut it
-                    head, head_w = self._cut(line, room)
-                    lines.append(head)
-                    line = line[len(head) :]
-                    line_w = pdf.get_string_width(line)
+                    cut = self._cut(line, room, measure)
+                    lines.append(line[:cut])
+                    line = line[cut:]
+                    line_w = measure(line)
             lines.append(line)
         return lines
 
-    def _cut(self, word: str, room: float) -> tuple[str, float]:
+    @staticmethod
+    def _cut(word: str, room: float, measure) -> int:
+        """How many leading characters of word fit in room (at least one)."""
         width = 0.0
         for i, char in enumerate(word):
-            char_w = self.pdf.get_string_width(char)
-            if width + char_w > room and i:
-                return word[:i], width
-            width += char_w
-        return word, width
+            width += measure(char)
+            if width > room and i:
+                return i
+        return len(word)
 
     def ensure_room(self, height: float) -> None:
         """Start a new page unless height mm still fit on this one."""
@@ -284,7 +336,7 @@ class _Renderer:
         pdf.ln(3)
         pdf.set_font(FAMILY, "B", 11.5)
         pdf.set_text_color(*BLUE)
-        pdf.cell(0, 6, printable(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, printable(text, bold=True), new_x="LMARGIN", new_y="NEXT")
         pdf.set_draw_color(*BLUE)
         pdf.set_line_width(0.4)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
@@ -300,8 +352,7 @@ def _field_label(path: str, call: Call | None = None) -> str:
         cid = path.split(".", 1)[1]
         if cid in ids:
             text = call.commitments[ids.index(cid)].text
-            short = text if len(text) <= 70 else text[:69].rstrip() + "…"
-            return f"Engagement n° {ids.index(cid) + 1} : {short}"
+            return f"Engagement n° {ids.index(cid) + 1} : {_shorten(text, 70)}"
     return field_info(path).label
 
 
@@ -343,7 +394,7 @@ def render_application(
     generated_label = f"Document généré le {format_datetime_fr(generated_at)}"
 
     pdf = _Document(
-        running_title=printable(running)[:90],
+        running_title=_shorten(printable(running), 90),
         draft=draft,
         generated_label=generated_label,
     )
@@ -418,7 +469,11 @@ def render_application(
     _verdict(r, verdict, call)
     _versions(r, call, generated_at)
     _signature(r)
-    return bytes(pdf.output())
+    data = bytes(pdf.output())
+    # fpdf2 memoizes glyph lookups per SubsetMap in a process-wide cache: release this
+    # document's fonts, or a long batch keeps every render's font tables alive.
+    SubsetMap.get_glyph.cache_clear()
+    return data
 
 
 def _draft_banner(pdf: FPDF) -> None:
