@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import functools
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -167,6 +168,46 @@ def printable(text: str, *, bold: bool = False) -> str:
     return "".join(out)
 
 
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
+def visual_order(line: str) -> str:
+    """A line in display order: right-to-left runs (Hebrew, Arabic) reversed, marks kept on
+    their letter. Minimal bidi for a left-to-right document; Arabic is not joined."""
+    if not _RTL.search(line):
+        return line
+    out: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
+        if not _is_rtl(line[i]):
+            out.append(line[i])
+            i += 1
+            continue
+        # The run goes on through neutrals (spaces, punctuation) up to its last RTL letter.
+        end = j = i
+        while j < n and (_is_rtl(line[j]) or _is_neutral(line[j])):
+            if _is_rtl(line[j]) or unicodedata.bidirectional(line[j]) == "NSM":
+                end = j
+            j += 1
+        clusters: list[str] = []
+        for char in line[i : end + 1]:
+            if clusters and unicodedata.bidirectional(char) == "NSM":
+                clusters[-1] += char
+            else:
+                clusters.append(char)
+        out.extend(reversed(clusters))
+        i = end + 1
+    return "".join(out)
+
+
+def _is_rtl(char: str) -> bool:
+    return unicodedata.bidirectional(char) in ("R", "AL")
+
+
+def _is_neutral(char: str) -> bool:
+    return unicodedata.bidirectional(char) in ("WS", "ON", "CS", "NSM", "AN", "BN")
+
+
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -195,7 +236,10 @@ class _Document(FPDF):
         self.set_y(8)
         self.set_font(FAMILY, "", SMALL_PT)
         self.set_text_color(*GREY)
-        self.cell(self.epw * 0.6, 4, self.running_title)
+        title, room = self.running_title, self.epw * 0.68
+        while len(title) > 1 and self.get_string_width(title) > room:
+            title = title[:-2].rstrip() + "…"
+        self.cell(self.epw * 0.7, 4, visual_order(title))
         if self.draft:
             self.set_font(FAMILY, "B", SMALL_PT)
             self.set_text_color(*RED)
@@ -298,7 +342,7 @@ class _Renderer:
                         pdf.page += 1
                     y = pdf.t_margin
                 pdf.set_xy(x0, y)
-                pdf.cell(cell.width, line_h, line, align=cell.align)
+                pdf.cell(cell.width, line_h, visual_order(line), align=cell.align)
                 y += line_h
             if (pdf.page, y) > (end_page, end_y):
                 end_page, end_y = pdf.page, y
@@ -394,7 +438,7 @@ def render_application(
     generated_label = f"Document généré le {format_datetime_fr(generated_at)}"
 
     pdf = _Document(
-        running_title=_shorten(printable(running), 90),
+        running_title=printable(running),
         draft=draft,
         generated_label=generated_label,
     )
