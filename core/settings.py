@@ -13,6 +13,7 @@ from pydantic import BaseModel
 DEFAULT_COOKIE_KEYS = frozenset(
     {
         "",
+        "some_key",
         "some_signature_key",
         "random_signature_key",
         "abcdef",
@@ -67,9 +68,15 @@ def check_cookie_key(key: str | None) -> None:
 
 
 def get_settings(
-    *, cookie_key: str | None = None, env: Mapping[str, str] | None = None
+    *,
+    cookie_key: str | None = None,
+    env: Mapping[str, str] | None = None,
+    require_cookie_key: bool = True,
 ) -> Settings:
-    """Settings from the environment; cookie_key (from st.secrets) wins over CNFS_COOKIE_KEY."""
+    """Settings from the environment; cookie_key (from st.secrets) wins over CNFS_COOKIE_KEY.
+
+    require_cookie_key=False is for the command line, which sets no cookie.
+    """
     env = os.environ if env is None else env
     data_dir = Path(env.get("CNFS_DATA_DIR") or "data")
     database_url = env.get("CNFS_DATABASE_URL") or ""
@@ -88,7 +95,7 @@ def get_settings(
     key = cookie_key or env.get("CNFS_COOKIE_KEY") or None
     if demo_mode:
         key = key or _DEMO_COOKIE_KEY
-    else:
+    elif require_cookie_key:
         check_cookie_key(key)
     expiry_raw = env.get("CNFS_COOKIE_EXPIRY_DAYS") or "1"
     try:

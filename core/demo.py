@@ -1,0 +1,376 @@
+"""Demo data: three accounts to try the portal and about ten applications in several states.
+
+Seeded only in demo mode and only into an empty users table. Structures are fictitious; SIRETs
+are well-formed (valid check key) but not looked up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import accounts, clock, storage
+from core.calls import get_call
+from core.models import Application, Status
+from core.rules import evaluate
+from core.storage import Role, User
+
+WAVE1 = "cnfs-2020-collectivites"
+WAVE2 = "cnfs-2021-structures-privees"
+
+
+class DemoAccount(BaseModel):
+    email: str
+    name: str
+    role: Role
+    password: str
+    label: str  # shown on the login page
+    shown: bool = True
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount(
+        email="mairie@demo.cnfs.fr",
+        name="Secrétariat de mairie de Saint-Denis",
+        role=Role.APPLICANT,
+        password="Mairie-demo-2021",  # noqa: S106 (published demo password)
+        label="Mairie (collectivité candidate)",
+    ),
+    DemoAccount(
+        email="asso@demo.cnfs.fr",
+        name="Association Liens numériques 93",
+        role=Role.APPLICANT,
+        password="Asso-demo-2021",  # noqa: S106 (published demo password)
+        label="Association (vague 2)",
+    ),
+    DemoAccount(
+        email="anct@demo.cnfs.fr",
+        name="Instructeur ANCT",
+        role=Role.REVIEWER,
+        password="Anct-demo-2021",  # noqa: S106 (published demo password)
+        label="Instructeur ANCT (lecture seule)",
+    ),
+]
+# Owners of the other sample applications; not advertised on the login page.
+_OTHER_OWNERS = {
+    "est-ensemble": "numerique@demo-est-ensemble.fr",
+    "bobigny": "ccas@demo-bobigny.fr",
+    "lyon": "mediation@demo-lyon.fr",
+    "marseille": "inclusion@demo-marseille.fr",
+    "cayenne": "mairie@demo-cayenne.fr",
+    "creuse": "cc@demo-creuse.fr",
+    "nord": "numerique@demo-nord.fr",
+}
+
+
+def _structure(
+    siret: str, name: str, stype: str, category: str, dept: str, commune: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "siret": siret,
+        "name": name,
+        "structure_type": stype,
+        "legal_category": category,
+        "department": dept,
+        "commune": commune,
+        "address": f"Hôtel de ville, {commune}",
+        "france_services": False,
+        "qpv": False,
+        **extra,
+    }
+
+
+def _complete(call_id: str, structure: dict, contact_name: str, today: dt.date, **posts: Any):
+    call = get_call(call_id)
+    return {
+        "call_id": call_id,
+        "structure": structure,
+        "contact": {
+            "name": contact_name,
+            "role": "Chargé(e) de mission inclusion numérique",
+            "email": "contact@exemple.fr",
+            "phone": "01 23 45 67 89",
+        },
+        "posts": {
+            "count": 1,
+            "contract_months": 24,
+            "start_date": (today + dt.timedelta(days=60)).isoformat(),
+            "salary_top_up": False,
+            "places_of_activity": "Médiathèque et maison France Services",
+            "candidate_identified": False,
+            "consolidates_existing_posts": False,
+            "coordinator_wanted": False,
+            **posts,
+        },
+        "commitments": dict.fromkeys(call.commitment_ids(), True),
+    }
+
+
+def _samples(today: dt.date) -> list[tuple[str, str, dict[str, Any], bool]]:
+    """(owner key, call, application, submit?) for each sample application."""
+    return [
+        (
+            "mairie@demo.cnfs.fr",
+            WAVE1,
+            _complete(
+                WAVE1,
+                _structure(
+                    "21930066200018",
+                    "Commune de Saint-Denis",
+                    "commune",
+                    "7210",
+                    "93",
+                    "Saint-Denis",
+                    qpv=True,
+                ),
+                "Camille Martin",
+                today,
+                count=3,
+            ),
+            True,
+        ),
+        (
+            "mairie@demo.cnfs.fr",
+            WAVE1,
+            {  # a draft just started: the applicant still has questions to answer
+                "call_id": WAVE1,
+                "structure": {
+                    "name": "CCAS de Saint-Denis",
+                    "structure_type": "ccas",
+                    "department": "93",
+                    "commune": "Saint-Denis",
+                },
+            },
+            False,
+        ),
+        (
+            "asso@demo.cnfs.fr",
+            WAVE2,
+            _complete(
+                WAVE2,
+                _structure(
+                    "41234567000019",
+                    "Association Liens numériques 93",
+                    "association",
+                    "9220",
+                    "93",
+                    "Montreuil",
+                    ess="by_status",
+                    qpv=True,
+                ),
+                "Samia Benali",
+                today,
+                count=2,
+            ),
+            False,
+        ),
+        (
+            "asso@demo.cnfs.fr",
+            WAVE1,  # an association in the collectivités call: the verdict redirects it
+            _complete(
+                WAVE1,
+                _structure(
+                    "41234567000019",
+                    "Association Liens numériques 93",
+                    "association",
+                    "9220",
+                    "93",
+                    "Montreuil",
+                ),
+                "Samia Benali",
+                today,
+            ),
+            False,
+        ),
+        (
+            "est-ensemble",
+            WAVE1,
+            _complete(
+                WAVE1,
+                _structure(
+                    "20005787500011",
+                    "Est Ensemble",
+                    "ept",
+                    "7353",
+                    "93",
+                    "Romainville",
+                    france_services=True,
+                ),
+                "Julien Morel",
+                today,
+                count=6,
+                coordinator_wanted=True,
+                coordinator_count=1,
+                coordinator_justification="Animer le réseau des conseillers des neuf villes.",
+                coordinator_scope="Territoire d'Est Ensemble (T8)",
+            ),
+            True,
+        ),
+        (
+            "bobigny",
+            WAVE1,
+            _complete(
+                WAVE1,
+                _structure(
+                    "26930008300012",
+                    "CCAS de Bobigny",
+                    "ccas",
+                    "7361",
+                    "93",
+                    "Bobigny",
+                    qpv=True,
+                ),
+                "Nadia Haddad",
+                today,
+                count=2,
+            ),
+            True,
+        ),
+        (
+            "lyon",
+            WAVE1,
+            _complete(
+                WAVE1,
+                _structure("21690123100011", "Commune de Lyon", "commune", "7210", "69", "Lyon"),
+                "Pierre Girard",
+                today,
+                count=4,
+            ),
+            False,
+        ),
+        (
+            "marseille",
+            WAVE1,
+            _complete(
+                WAVE1,
+                _structure(
+                    "21130055300016",
+                    "Commune de Marseille",
+                    "commune",
+                    "7210",
+                    "13",
+                    "Marseille",
+                    france_services=True,
+                    qpv=True,
+                ),
+                "Léa Fabre",
+                today,
+                count=5,
+                contract_months=36,
+            ),
+            True,
+        ),
+        (
+            "cayenne",
+            WAVE1,
+            _complete(
+                WAVE1,
+                _structure(
+                    "21973020700012", "Commune de Cayenne", "commune", "7210", "973", "Cayenne"
+                ),
+                "Marc Joseph",
+                today,
+                count=2,
+            ),
+            True,
+        ),
+        (
+            "creuse",
+            WAVE1,
+            _complete(
+                WAVE1,
+                _structure(
+                    "20006743700018",
+                    "Communauté de communes Creuse Sud-Ouest",
+                    "communaute_de_communes",
+                    "7346",
+                    "23",
+                    "Bourganeuf",
+                ),
+                "Anne Roux",
+                today,
+                count=1,
+                consolidates_existing_posts=True,
+                consolidation_details="Pérennisation d'un poste de médiateur en contrat aidé.",
+            ),
+            True,
+        ),
+        (
+            "nord",
+            WAVE1,
+            _complete(
+                WAVE1,
+                _structure(
+                    "22590001800014", "Département du Nord", "departement", "7220", "59", "Lille"
+                ),
+                "Thomas Lefebvre",
+                today,
+                count=10,
+            ),
+            False,
+        ),
+    ]
+
+
+def _create_accounts(session: Session) -> dict[str, User]:
+    users: dict[str, User] = {}
+    for account in DEMO_ACCOUNTS:
+        users[account.email] = accounts.create_user(
+            session=session,
+            email=account.email,
+            name=account.name,
+            password=account.password,
+            role=account.role,
+        )
+    for key, email in _OTHER_OWNERS.items():
+        users[key] = accounts.create_user(
+            session=session,
+            email=email,
+            name=key.replace("-", " ").title(),
+            password=DEMO_ACCOUNTS[0].password,
+            role=Role.APPLICANT,
+        )
+    return users
+
+
+def seed_demo(*, session: Session, today: dt.date | None = None) -> bool:
+    """Create demo accounts and applications if there is no account yet; True if seeded."""
+    if accounts.count_users(session=session) > 0:
+        return False
+    today = today or clock.today()
+    try:
+        users = _create_accounts(session)
+    except (accounts.AccountError, IntegrityError):
+        # Another session seeded at the same moment.
+        session.rollback()
+        return False
+    for owner, call_id, raw, submit in _samples(today):
+        user = users[owner]
+        data = Application.model_validate(raw)
+        call = get_call(call_id)
+        verdict = evaluate(data, call, today)
+        record = storage.create_application(session=session, user=user, call_id=call_id, data=data)
+        record = storage.save_draft(
+            session=session,
+            user=user,
+            application_id=record.id,
+            data=data,
+            expected_version=record.version,
+            verdict_status=verdict.status.value,
+        )
+        if submit and verdict.status in (Status.ELIGIBLE, Status.TO_EXAMINE):
+            storage.submit_application(
+                session=session,
+                user=user,
+                application_id=record.id,
+                expected_version=record.version,
+                verdict=verdict,
+                call_version=call.version,
+                commitments_version=call.commitments_version,
+            )
+    session.flush()
+    return True

@@ -1,0 +1,153 @@
+"""Shared page helpers: settings, database sessions, the logged-in user, the auth cookie."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from sqlalchemy.orm import Session
+from streamlit_authenticator.controllers import CookieController
+
+from core import auth, clock
+from core.db import get_engine, session_scope
+from core.settings import Settings, get_settings
+from core.storage import Role, User
+
+_AUTH = "_cnfs_auth"  # {"user_id": int, "sv": int} for the logged-in user of this browser tab
+_USER = "_cnfs_user"  # the User checked against the database on this run
+_COOKIE_OP = "_cnfs_cookie_op"  # ("set", token) or ("delete", None), applied on the next run
+_LOGGED_OUT = "_cnfs_logged_out"  # ignore the cookie the browser sent when this tab opened
+_FLASH = "_cnfs_flash"  # a message to show once on the next page
+
+
+def load_settings() -> Settings:
+    """Settings, with the cookie key from st.secrets when it is set there."""
+    try:
+        key = st.secrets.get("cookie_key")
+    except Exception:  # no secrets.toml at all: the environment decides
+        key = None
+    return get_settings(cookie_key=key)
+
+
+@contextmanager
+def db() -> Iterator[Session]:
+    """A database session for a page: committed at the end, rolled back on error."""
+    with session_scope(get_engine(load_settings().database_url)) as session:
+        yield session
+
+
+def current_user() -> User | None:
+    """The logged-in user of this tab, as checked at the start of this run."""
+    return st.session_state.get(_USER)
+
+
+def require_user(*roles: Role) -> User:
+    """The logged-in user if they have one of these roles; otherwise stop the page."""
+    user = current_user()
+    if user is None or (roles and user.role not in roles):
+        st.error("Cette page n'est pas accessible avec votre compte.")
+        st.stop()
+    return user
+
+
+def flash(message: str) -> None:
+    """Show a message once, after the next rerun."""
+    st.session_state[_FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(_FLASH, None)
+    if message:
+        st.info(message)
+
+
+def _cookie_controller(settings: Settings) -> CookieController:
+    # The library's cookie component writes and deletes the cookie in the browser; the value
+    # and its checks are ours (core.auth).
+    return CookieController(settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days)
+
+
+def _apply_cookie_op(settings: Settings) -> None:
+    op = st.session_state.pop(_COOKIE_OP, None)
+    if op is None:
+        return
+    controller = _cookie_controller(settings)
+    action, token = op
+    if action == "set":
+        controller.cookie_model.cookie_manager.set(
+            settings.cookie_name,
+            token,
+            expires_at=dt.datetime.now() + dt.timedelta(days=settings.cookie_expiry_days),
+            same_site="strict",
+            secure=None if settings.demo_mode else True,
+        )
+    else:
+        # KeyError: the component had not read the browser's cookies yet.
+        with contextlib.suppress(KeyError):
+            controller.cookie_model.cookie_manager.delete(settings.cookie_name)
+
+
+def start_session(settings: Settings, session: Session, user: User) -> None:
+    """Remember a freshly authenticated user in this tab and in the browser cookie."""
+    token = auth.issue_token(
+        session=session, user=user, key=settings.cookie_key, expiry_days=settings.cookie_expiry_days
+    )
+    version = auth.session_version(session=session, user_id=user.id)
+    st.session_state[_AUTH] = {"user_id": user.id, "sv": version}
+    st.session_state[_USER] = user
+    st.session_state[_COOKIE_OP] = ("set", token)
+    st.session_state.pop(_LOGGED_OUT, None)
+
+
+def end_session(settings: Settings, message: str | None = None) -> None:
+    """Forget the user in this tab and delete the cookie (the database side is auth.logout)."""
+    st.session_state.pop(_AUTH, None)
+    st.session_state.pop(_USER, None)
+    st.session_state[_COOKIE_OP] = ("delete", None)
+    st.session_state[_LOGGED_OUT] = True
+    if message:
+        flash(message)
+
+
+def resolve_user(settings: Settings) -> User | None:
+    """The login gate, run on every rerun: session first, then the cookie; both re-checked."""
+    _apply_cookie_op(settings)
+    info = st.session_state.get(_AUTH)
+    with db() as session:
+        if info is not None:
+            user = auth.check_session(session=session, user_id=info["user_id"], version=info["sv"])
+            if user is None:
+                end_session(settings, "Votre session a pris fin : reconnectez-vous.")
+                return None
+            st.session_state[_USER] = user
+            return user
+        if st.session_state.get(_LOGGED_OUT):
+            return None
+        found = auth.user_from_token(
+            session=session,
+            token=st.context.cookies.get(settings.cookie_name),
+            key=settings.cookie_key,
+            now=clock.now(),
+        )
+    if found is None:
+        return None
+    user, version = found
+    st.session_state[_AUTH] = {"user_id": user.id, "sv": version}
+    st.session_state[_USER] = user
+    return user
+
+
+def logout_button(settings: Settings) -> None:
+    """Sidebar button that ends the user's logins everywhere (old cookies included)."""
+    user = current_user()
+    if user is None:
+        return
+    st.sidebar.caption(f"Connecté : {user.name} ({user.email})")
+    if st.sidebar.button("Se déconnecter", key="logout", width="stretch"):
+        with db() as session:
+            auth.logout(session=session, user_id=user.id)
+        end_session(settings, "Vous êtes déconnecté.")
+        st.rerun()

@@ -1,0 +1,76 @@
+"""Entry point: page setup, settings, login gate, then the pages each role may open."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.settings import Settings, SettingsError
+from core.storage import Role
+from pages import components
+
+st.set_page_config(page_title="Conseillers numériques — candidatures", layout="wide")
+
+# Pages by role: (file, title, icon). Add a page to a role by adding a line here;
+# the first page of each list is the one shown after login.
+ACCOUNT = ("pages/account.py", "Mon compte", ":material/person:")
+PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
+    None: [
+        ("pages/login.py", "Connexion", ":material/login:"),
+        ("pages/register.py", "Créer un compte", ":material/person_add:"),
+    ],
+    Role.APPLICANT: [
+        ("pages/applicant_home.py", "Accueil", ":material/home:"),
+        ("pages/step_1_structure.py", "1. Structure", ":material/apartment:"),
+        ("pages/step_2_postes.py", "2. Postes", ":material/badge:"),
+        ("pages/step_3_coordinateur.py", "3. Poste coordinateur", ":material/hub:"),
+        ("pages/step_4_engagements.py", "4. Engagements", ":material/handshake:"),
+        ("pages/step_5_recapitulatif.py", "5. Récapitulatif et dépôt", ":material/send:"),
+        ACCOUNT,
+    ],
+    Role.REVIEWER: [
+        ("pages/reviewer_dashboard.py", "Tableau de bord", ":material/dashboard:"),
+        ACCOUNT,
+    ],
+    Role.ADMIN: [
+        ("pages/reviewer_dashboard.py", "Tableau de bord", ":material/dashboard:"),
+        ACCOUNT,
+    ],
+}
+
+
+@st.cache_resource(show_spinner="Préparation de la base de données…")
+def prepare_database(url: str, demo_mode: bool) -> bool:
+    """Migrate once per process and, in demo mode, seed an empty database."""
+    from core.db import get_engine, session_scope
+
+    engine = get_engine(url)
+    if not demo_mode:
+        return False
+    from core.demo import seed_demo
+
+    with session_scope(engine) as session:
+        return seed_demo(session=session)
+
+
+def main() -> None:
+    try:
+        settings: Settings = components.load_settings()
+    except SettingsError as exc:
+        st.error(f"Le portail ne peut pas démarrer. {exc}")
+        st.stop()
+    prepare_database(settings.database_url, settings.demo_mode)
+    user = components.resolve_user(settings)
+    role = user.role if user else None
+    pages = [
+        st.Page(path, title=title, icon=icon, default=(n == 0))
+        for n, (path, title, icon) in enumerate(PAGES[role])
+    ]
+    current = st.navigation(pages)
+    if settings.demo_mode:
+        st.sidebar.caption("Mode démonstration : données fictives.")
+    components.logout_button(settings)
+    components.show_flash()
+    current.run()
+
+
+main()

@@ -1,0 +1,165 @@
+"""Accounts: registration rules, bcrypt hashes, the users command, demo seeding."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import select
+
+from core import accounts, demo, storage
+from core.accounts import AccountError
+from core.db import UserRow
+from core.storage import Role
+from core.users_cli import users_main
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("court-1", "au moins 12 caractères (il en a 7)"),
+        ("seulementdeslettres", "ne doit pas contenir que des lettres"),
+        ("Des Lettres Et Espaces", "ne doit pas contenir que des lettres"),
+        ("é" * 36 + "-1", "trop long : 74 octets, au plus 72"),
+    ],
+)
+def test_password_rules_each_have_a_french_message(password, message):
+    problems = accounts.password_problems(password)
+    assert any(message in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "password", ["mot-de-passe-2021", "123456789012", "a" * 71 + "1", "é" * 35 + "-1"]
+)
+def test_acceptable_passwords(password):
+    assert accounts.password_problems(password) == []
+
+
+def test_every_broken_rule_is_reported_at_once(session):
+    with pytest.raises(AccountError) as exc:
+        accounts.create_user(session=session, email="a@b.fr", name="A", password="abc")
+    assert "au moins 12" in str(exc.value)
+    assert "que des lettres" in str(exc.value)
+
+
+def test_password_is_stored_as_a_bcrypt_hash(session, applicant):
+    row = session.execute(select(UserRow).where(UserRow.id == applicant.id)).scalar_one()
+    assert row.password_hash.startswith("$2b$")
+    assert "mot-de-passe" not in row.password_hash
+    assert accounts.verify_password("mot-de-passe-2021", row.password_hash)
+    assert not accounts.verify_password("mot-de-passe-2022", row.password_hash)
+
+
+def test_production_cost_is_bcrypt_default(monkeypatch):
+    monkeypatch.undo()  # conftest lowers the cost to 4 for speed
+    assert accounts.BCRYPT_ROUNDS >= 12
+
+
+def test_registration_creates_an_applicant_with_normalised_email(session):
+    user = accounts.create_user(
+        session=session,
+        email="  Secretariat@Mairie-Exemple.FR ",
+        name=" Camille Martin ",
+        password="mot-de-passe-2021",
+    )
+    assert (user.email, user.name, user.role) == (
+        "secretariat@mairie-exemple.fr",
+        "Camille Martin",
+        Role.APPLICANT,
+    )
+
+
+def test_one_account_per_address_whatever_the_case(session, applicant):
+    with pytest.raises(AccountError, match="existe déjà"):
+        accounts.create_user(
+            session=session,
+            email=applicant.email.upper(),
+            name="Autre",
+            password="mot-de-passe-2021",
+        )
+
+
+@pytest.mark.parametrize("email", ["", "pas-une-adresse", "a@b", "a b@c.fr"])
+def test_invalid_addresses_are_refused(session, email):
+    with pytest.raises(AccountError, match="Adresse électronique invalide"):
+        accounts.create_user(session=session, email=email, name="A", password="mot-de-passe-2021")
+
+
+# --- python -m core users ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(monkeypatch, database_url, engine):
+    monkeypatch.setenv("CNFS_DATABASE_URL", database_url)
+    monkeypatch.setenv("CNFS_DEMO", "0")
+    monkeypatch.delenv("CNFS_COOKIE_KEY", raising=False)  # the CLI sets no cookie
+    return database_url
+
+
+def test_cli_adds_a_reviewer_from_stdin_and_lists_it(cli_env, monkeypatch, capsys, session):
+    monkeypatch.setattr("sys.stdin", io.StringIO("instructeur-anct-2021\n"))
+    code = users_main(
+        [
+            "add",
+            "--role",
+            "reviewer",
+            "--email",
+            "instructeur@anct.gouv.fr",
+            "--name",
+            "Instructeur ANCT",
+            "--password-stdin",
+        ]
+    )
+    assert code == 0
+    assert "Compte créé : instructeur@anct.gouv.fr (Instructeur (ANCT))" in capsys.readouterr().out
+    user = accounts.get_user_by_email(session=session, email="instructeur@anct.gouv.fr")
+    assert user.role == Role.REVIEWER
+    assert users_main(["list"]) == 0
+    assert "reviewer\tinstructeur@anct.gouv.fr\tInstructeur ANCT" in capsys.readouterr().out
+
+
+def test_cli_prompts_for_the_password_twice(cli_env, monkeypatch):
+    answers = iter(["admin-portail-2021", "admin-portail-2021"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    code = users_main(["add", "--role", "admin", "--email", "admin@anct.gouv.fr", "--name", "A"])
+    assert code == 0
+
+
+def test_cli_refuses_a_weak_password_in_french(cli_env, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("faible\n"))
+    code = users_main(["add", "--email", "x@anct.gouv.fr", "--name", "X", "--password-stdin"])
+    assert code == 2
+    assert "Erreur : Le mot de passe doit contenir au moins 12" in capsys.readouterr().err
+
+
+# --- demo data ---------------------------------------------------------------------------------
+
+
+def test_demo_seeds_an_empty_database_once(session):
+    assert demo.seed_demo(session=session)
+    session.commit()
+    assert not demo.seed_demo(session=session)
+    reviewer = accounts.get_user_by_email(session=session, email="anct@demo.cnfs.fr")
+    assert reviewer.role == Role.REVIEWER
+    records = storage.list_applications(session=session, user=reviewer)
+    assert len(records) >= 10
+    statuses = {r.status for r in records}
+    assert statuses == {"draft", "submitted"}
+    assert "93" in {r.data.structure.department for r in records}
+    assert len({r.data.structure.structure_type for r in records}) >= 5
+    for record in records:
+        if record.submission:
+            assert record.submission.verdict.status in storage.SUBMITTABLE
+
+
+@pytest.mark.parametrize("account", demo.DEMO_ACCOUNTS, ids=lambda a: a.email)
+def test_demo_passwords_work(session, account):
+    from core import auth
+
+    demo.seed_demo(session=session)
+    assert auth.attempt_login(session=session, email=account.email, password=account.password).ok
+
+
+def test_demo_skips_a_database_that_has_accounts(session, applicant):
+    assert not demo.seed_demo(session=session)
+    assert accounts.get_user_by_email(session=session, email="mairie@demo.cnfs.fr") is None

@@ -1,0 +1,278 @@
+"""Login weaknesses of streamlit-authenticator, closed in core.auth and core.settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+import jwt
+import pytest
+import streamlit as st
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from core import auth
+from core.db import _create_engine, dispose_engine
+from core.settings import DEFAULT_COOKIE_KEYS, SettingsError, get_settings
+from tests.conftest import TEST_PASSWORD
+
+APP = str(Path(__file__).parent.parent / "streamlit_app.py")
+
+KEY = secrets.token_urlsafe(48)
+NOW = dt.datetime(2021, 1, 14, 9, 0, tzinfo=dt.UTC)
+
+
+def _token(session, user, now=NOW, key=KEY, days=1.0):
+    return auth.issue_token(session=session, user=user, key=key, expiry_days=days, now=now)
+
+
+# --- 1. a cookie copied before logout is worthless after it ------------------------------------
+
+
+def test_cookie_logs_in_until_logout(session, applicant):
+    token = _token(session, applicant)
+    found = auth.user_from_token(session=session, token=token, key=KEY, now=NOW)
+    assert found is not None and found[0] == applicant
+
+
+def test_cookie_copied_before_logout_no_longer_logs_in(session, applicant):
+    copied = _token(session, applicant)
+    auth.logout(session=session, user_id=applicant.id)
+    session.commit()
+    assert auth.user_from_token(session=session, token=copied, key=KEY, now=NOW) is None
+
+
+def test_logout_ends_the_other_open_tabs_on_their_next_rerun(session, applicant):
+    _, version = auth.user_from_token(
+        session=session, token=_token(session, applicant), key=KEY, now=NOW
+    )
+    assert auth.check_session(session=session, user_id=applicant.id, version=version)
+    auth.logout(session=session, user_id=applicant.id)
+    assert auth.check_session(session=session, user_id=applicant.id, version=version) is None
+
+
+def test_logging_in_again_after_logout_gives_a_working_cookie(session, applicant):
+    auth.logout(session=session, user_id=applicant.id)
+    fresh = _token(session, applicant)
+    assert auth.user_from_token(session=session, token=fresh, key=KEY, now=NOW) is not None
+
+
+def test_password_change_invalidates_existing_cookies(session, applicant):
+    old = _token(session, applicant)
+    auth.change_password(
+        session=session,
+        user=applicant,
+        current_password=TEST_PASSWORD,
+        new_password="nouveau-mot-de-passe-42",
+    )
+    assert auth.user_from_token(session=session, token=old, key=KEY, now=NOW) is None
+    outcome = auth.attempt_login(
+        session=session, email=applicant.email, password="nouveau-mot-de-passe-42", now=NOW
+    )
+    assert outcome.ok
+
+
+def test_expired_cookie_is_refused(session, applicant):
+    token = _token(session, applicant, days=1)
+    later = NOW + dt.timedelta(days=1, seconds=1)
+    assert auth.user_from_token(session=session, token=token, key=KEY, now=later) is None
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(
+            lambda uid: jwt.encode({"sub": str(uid), "sv": 1, "exp": 2**40}, "x" * 40),
+            id="other-key",
+        ),
+        pytest.param(
+            lambda uid: jwt.encode(
+                {"sub": str(uid), "sv": 1, "exp": 2**40}, None, algorithm="none"
+            ),
+            id="alg-none",
+        ),
+        pytest.param(
+            lambda uid: jwt.encode({"username": str(uid), "exp_date": 2**40}, KEY),
+            id="library-format",
+        ),
+        pytest.param(lambda uid: "pas-un-jeton", id="garbage"),
+    ],
+)
+def test_forged_cookies_are_refused(session, applicant, forge):
+    token = forge(applicant.id)
+    assert auth.user_from_token(session=session, token=token, key=KEY, now=NOW) is None
+
+
+# --- 2. failed logins are counted in the database, with a lockout -------------------------------
+
+
+def _login(session, user, password, now=NOW):
+    outcome = auth.attempt_login(session=session, email=user.email, password=password, now=now)
+    session.commit()
+    return outcome
+
+
+def test_wrong_password_and_unknown_address_get_the_same_answer(session, applicant):
+    wrong = _login(session, applicant, "mauvais-mot-de-passe-1")
+    unknown = auth.attempt_login(
+        session=session, email="personne@nulle-part.fr", password="x", now=NOW
+    )
+    assert not wrong.ok and not unknown.ok
+    assert wrong.message == unknown.message == "Adresse électronique ou mot de passe incorrect."
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(session, applicant):
+    for _ in range(auth.MAX_FAILED_LOGINS - 1):
+        assert _login(session, applicant, "mauvais-mot-de-passe-1").locked_until is None
+    fifth = _login(session, applicant, "mauvais-mot-de-passe-1")
+    assert fifth.locked_until == NOW + dt.timedelta(minutes=15)
+    assert "bloqué pendant encore 15 minutes" in fifth.message
+    during = _login(session, applicant, TEST_PASSWORD, now=NOW + dt.timedelta(minutes=10))
+    assert not during.ok
+    assert "bloqué pendant encore 5 minutes" in during.message
+    after = _login(session, applicant, TEST_PASSWORD, now=NOW + dt.timedelta(minutes=16))
+    assert after.ok
+
+
+def test_failures_count_across_app_instances(database_url, engine, applicant):
+    # Two engines on one database: two Streamlit servers behind a load balancer.
+    other_instance = _create_engine(database_url)
+    try:
+        for n in range(auth.MAX_FAILED_LOGINS):
+            with Session(engine if n % 2 else other_instance) as s:
+                outcome = _login(s, applicant, "mauvais-mot-de-passe-1")
+        assert outcome.locked_until is not None
+        with Session(other_instance) as s:
+            assert not _login(s, applicant, TEST_PASSWORD).ok
+    finally:
+        other_instance.dispose()
+
+
+def test_success_resets_the_counter(session, applicant):
+    for _ in range(auth.MAX_FAILED_LOGINS - 1):
+        _login(session, applicant, "mauvais-mot-de-passe-1")
+    assert _login(session, applicant, TEST_PASSWORD).ok
+    for _ in range(auth.MAX_FAILED_LOGINS - 1):
+        assert _login(session, applicant, "mauvais-mot-de-passe-1").locked_until is None
+
+
+@pytest.mark.parametrize(
+    ("failures", "locked_minutes"),
+    [(4, None), (5, 15), (6, None), (10, 30), (15, 60), (50, 24 * 60)],
+)
+def test_lockout_grows_with_repeated_failures(failures, locked_minutes):
+    duration = auth.lockout_duration(failures)
+    assert (duration and duration.total_seconds() / 60) == locked_minutes
+
+
+# --- 3. the cookie key: never missing or default outside demo mode -----------------------
+
+
+PROD = {"CNFS_DATABASE_URL": "postgresql+psycopg://cnfs@db/cnfs", "CNFS_DEMO": "0"}
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (None, "absente"),
+        ("", "absente"),
+        ("some_signature_key", "par défaut"),
+        ("random_signature_key", "par défaut"),
+        ("trop-courte", "trop courte"),
+    ],
+)
+def test_production_refuses_a_missing_or_weak_cookie_key(key, message):
+    env = dict(PROD) | ({"CNFS_COOKIE_KEY": key} if key is not None else {})
+    with pytest.raises(SettingsError, match=message):
+        get_settings(env=env)
+
+
+def test_library_default_keys_are_listed():
+    # streamlit-authenticator's own defaults (Authenticate and its example config).
+    assert {"some_key", "some_signature_key"} <= DEFAULT_COOKIE_KEYS
+
+
+def test_production_accepts_a_strong_key_from_secrets_or_env():
+    strong = secrets.token_urlsafe(48)
+    assert get_settings(env=PROD | {"CNFS_COOKIE_KEY": strong}).cookie_key == strong
+    assert get_settings(env=PROD, cookie_key=strong).cookie_key == strong
+
+
+def test_demo_mode_runs_without_configuration(tmp_path):
+    settings = get_settings(env={"CNFS_DATA_DIR": str(tmp_path)})
+    assert settings.demo_mode
+    assert settings.database_url.startswith("sqlite:///")
+    assert len(settings.cookie_key) >= 32
+
+
+def test_production_refuses_a_missing_database_url():
+    with pytest.raises(SettingsError, match="CNFS_DATABASE_URL"):
+        get_settings(env={"CNFS_DEMO": "0", "CNFS_COOKIE_KEY": KEY})
+
+
+def test_command_line_needs_no_cookie_key():
+    assert get_settings(env=PROD, require_cookie_key=False).cookie_key is None
+
+
+# --- the app itself -------------------------------------------------------------------
+
+
+def _rerun(at: AppTest) -> AppTest:
+    # AppTest re-imports Streamlit's legacy pages/ directory mode on every run and would
+    # run the last page file alone; a browser always goes through streamlit_app.py.
+    at._finished_page_script_hash = ""
+    return at.run()
+
+
+@pytest.fixture
+def demo_app(monkeypatch, tmp_path):
+    monkeypatch.delenv("CNFS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CNFS_COOKIE_KEY", raising=False)
+    monkeypatch.setenv("CNFS_DEMO", "1")
+    monkeypatch.setenv("CNFS_DATA_DIR", str(tmp_path))
+    yield AppTest.from_file(APP, default_timeout=60)
+    st.cache_resource.clear()
+    dispose_engine(f"sqlite:///{(tmp_path / 'cnfs.sqlite3').as_posix()}")
+
+
+def test_login_page_in_french_shows_demo_accounts(demo_app):
+    at = _rerun(demo_app)
+    assert not at.exception
+    assert at.title[0].value == "Conseillers numériques France Services"
+    assert [w.label for w in at.text_input] == ["Adresse électronique", "Mot de passe"]
+    assert at.button[0].label == "Se connecter"
+    shown = at.table[0].value
+    assert set(shown["Adresse électronique"]) == {
+        "mairie@demo.cnfs.fr",
+        "asso@demo.cnfs.fr",
+        "anct@demo.cnfs.fr",
+    }
+
+
+def test_demo_login_then_logout(demo_app):
+    at = _rerun(demo_app)
+    at.text_input[0].set_value("anct@demo.cnfs.fr")
+    at.text_input[1].set_value("mauvais-mot-de-passe")
+    at.button[0].click()
+    at = _rerun(at)
+    assert at.error[0].value == "Adresse électronique ou mot de passe incorrect."
+    at.text_input[1].set_value("Anct-demo-2021")
+    at.button[0].click()
+    at = _rerun(at)  # AppTest follows the st.rerun() of the login page
+    assert not at.exception
+    assert at.title[0].value == "Tableau de bord"
+    at.sidebar.button(key="logout").click()
+    at = _rerun(at)
+    assert at.title[0].value == "Conseillers numériques France Services"
+    assert "Vous êtes déconnecté." in [i.value for i in at.info]
+
+
+def test_app_refuses_to_start_without_a_cookie_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("CNFS_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    monkeypatch.setenv("CNFS_DEMO", "0")
+    monkeypatch.delenv("CNFS_COOKIE_KEY", raising=False)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert "Le portail ne peut pas démarrer" in at.error[0].value
+    assert "CNFS_COOKIE_KEY" in at.error[0].value
+    assert not at.text_input  # no login form
