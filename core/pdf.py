@@ -55,6 +55,7 @@ LINE_H = 4.6
 SMALL_LINE_H = 3.9
 LABEL_W = 62.0
 PAD = 1.4
+KEEP_TOGETHER_MM = 45.0
 
 INK = (30, 30, 30)
 GREY = (95, 95, 95)
@@ -321,9 +322,8 @@ class _Renderer:
         wrapped = [self.wrap(c.text, c.width, bold=c.bold, size=c.size) for c in cells]
         heights = [len(lines) * self._line_h(c) for c, lines in zip(cells, wrapped, strict=True)]
         height = max(heights) + 2 * PAD
-        usable = pdf.page_break_trigger - pdf.t_margin
-        if height <= usable:
-            self.ensure_room(height)
+        # Short rows stay on one page; long ones start here and flow on (no half-empty page).
+        self.ensure_room(height if height <= KEEP_TOGETHER_MM else 2 * PAD + 3 * LINE_H)
         x0 = pdf.l_margin
         y = pdf.get_y() + PAD
         # Print column by column, tracking page breaks for rows longer than a page.
@@ -650,8 +650,10 @@ def _verdict(r: _Renderer, verdict: Verdict, call: Call) -> None:
     review = format_date_fr(verdict.review_date) if verdict.review_date else "Non déterminée"
     r.field("Date d'examen prévue", review)
     for reason in verdict.reasons:
-        sources = " ; ".join(reason.sources) if reason.sources else "—"
-        r.field(EFFECT_LABELS_FR[reason.effect], f"{reason.message}\nSources : {sources}")
+        text = reason.message
+        if reason.sources:
+            text += "\nSources : " + " ; ".join(reason.sources)
+        r.field(EFFECT_LABELS_FR[reason.effect], text)
     if verdict.missing:
         labels = [f"– {_field_label(m, call)}" for m in verdict.missing]
         r.field("Informations manquantes", "\n".join(labels))
