@@ -1,0 +1,100 @@
+"""Étape 5 — Récapitulatif et dépôt: errors to fix, answers, money, verdict, submit, PDF."""
+
+import streamlit as st
+
+from core import clock, journey
+from core.fields import STEP_TITLES
+from core.formatting import format_date_fr, format_datetime_fr, format_eur
+from core.storage import NotSubmittable, StaleVersion
+from pages import components
+from pages.eligibility_panel import NEXT_ICON, StepForm, escape_md, step_link
+
+with StepForm(5) as form:
+    record, verdict, call = form.record, form.verdict, form.call
+    submission = record.submission
+
+    if submission is not None:
+        st.success(
+            escape_md(
+                f"Candidature déposée le {format_datetime_fr(submission.submitted_at)}. "
+                f"Dossier n° {submission.dossier_number}. Examen prévu le "
+                f"{format_date_fr(submission.verdict.review_date)}."
+            ),
+            icon=":material/task_alt:",
+        )
+    else:
+        problems = journey.problems(verdict, call)
+        if problems:
+            st.error(
+                f"Avant de déposer, {len(problems)} point(s) à régler :", icon=":material/error:"
+            )
+            for step in sorted({p.step for p in problems}):
+                st.markdown(f"**Étape {step} — {escape_md(STEP_TITLES[step])}**")
+                for problem in (p for p in problems if p.step == step):
+                    st.markdown(f"- {escape_md(problem.label)} : {escape_md(problem.message)}")
+                step_link(step, record.id, label=f"Corriger l'étape {step}", icon=NEXT_ICON)
+
+    st.subheader("Financement", anchor=False)
+    st.markdown(f"Subvention : **{escape_md(format_eur(verdict.subsidy_eur))}**")
+    if verdict.subsidy_note:
+        st.caption(escape_md(verdict.subsidy_note))
+    st.markdown("Versement en trois tranches :" if len(verdict.tranches) == 3 else "Versements :")
+    for line in journey.tranche_lines(verdict, call):
+        st.markdown(f"- {escape_md(line)}")
+    st.caption(escape_md(f"Source : {call.amount_per_post.source}"))
+    if submission is None and verdict.review_date:
+        st.markdown(
+            escape_md(
+                f"Si vous déposez aujourd'hui, la candidature sera examinée le "
+                f"{format_date_fr(verdict.review_date)} ({call.review.source})."
+            )
+        )
+
+    st.subheader("Vos réponses", anchor=False)
+    answers = journey.recap(record.data, call)
+    for step in sorted({a.step for a in answers}):
+        with st.expander(f"Étape {step} — {STEP_TITLES[step]}", expanded=False):
+            for answer in (a for a in answers if a.step == step):
+                st.markdown(f"**{escape_md(answer.label)}** : {escape_md(answer.text)}")
+
+    st.subheader("Dépôt", anchor=False)
+    if submission is None:
+        ready = journey.can_submit(record, verdict)
+        if not ready:
+            st.caption("Le dépôt sera possible quand la candidature sera complète et éligible.")
+        if st.button("Déposer la candidature", type="primary", disabled=not ready, key="submit"):
+            try:
+                with components.db() as session:
+                    journey.submit(
+                        session=session,
+                        user=form.user,
+                        application_id=record.id,
+                        expected_version=record.version,
+                        today=form.today,
+                    )
+            except (StaleVersion, NotSubmittable) as exc:
+                st.error(escape_md(str(exc)))
+            else:
+                st.rerun()
+
+    user, application_id = form.user, record.id
+
+    def pdf_bytes() -> bytes:
+        with components.db() as session:
+            return journey.pdf_for(
+                session=session,
+                user=user,
+                application_id=application_id,
+                today=clock.today(),
+                now=clock.now(),
+            )
+
+    st.download_button(
+        "Télécharger le dossier déposé (PDF)" if submission else "Télécharger un aperçu (PDF)",
+        data=pdf_bytes,
+        file_name=journey.pdf_filename(record),
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/download:",
+        key="pdf",
+    )
