@@ -67,7 +67,7 @@ def context(browser) -> Iterator[object]:
     """A fresh browser profile (no cookies) per test, in French, with downloads allowed."""
     ctx = browser.new_context(
         locale="fr-FR",
-        viewport={"width": 1280, "height": 900},
+        viewport={"width": 1280, "height": 1400},
         accept_downloads=True,
     )
     ctx.set_default_timeout(20_000)
