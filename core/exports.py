@@ -174,7 +174,7 @@ def _column_cells(series: pd.Series, letter: str, kind: str) -> list[str]:
             cells.append("")
         elif kind == "date":
             serial = (value.to_pydatetime() - _EXCEL_EPOCH) / dt.timedelta(days=1)
-            cells.append(f'<c r="{letter}{row}" s="{_STYLE_DATE}"><v>{serial:.6f}</v></c>')
+            cells.append(f'<c r="{letter}{row}" s="{_STYLE_DATE}"><v>{serial!r}</v></c>')
         elif kind == "eur":
             cells.append(f'<c r="{letter}{row}" s="{_STYLE_EUR}"><v>{int(value)}</v></c>')
         elif kind == "int":

@@ -1,10 +1,111 @@
-"""Placeholder: the reviewers' dashboard is written in another issue."""
+"""Reviewers' dashboard: counts, totals, territorial agreements and the commission calendar."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from core import review
+from core.calls import load_calls
+from core.formatting import format_date_fr, format_eur, format_int
 from core.storage import Role
 from pages import components
 
-components.require_user(Role.REVIEWER, Role.ADMIN)
-st.title("Tableau de bord")
-st.write("Le tableau de bord des candidatures apparaîtra ici.")
+user = components.require_user(Role.REVIEWER, Role.ADMIN)
+calls = load_calls()
+
+st.title("Tableau de bord des candidatures")
+st.caption("Consultation seule : les candidatures ne peuvent pas être modifiées depuis cet espace.")
+call_id = st.selectbox(
+    "Appel",
+    [None, *calls],
+    format_func=lambda c: "Tous les appels" if c is None else calls[c].short_title,
+    key="dashboard_call",
+)
+
+with components.db() as session:
+    board = review.dashboard(session=session, user=user, call_id=call_id)
+
+cols = st.columns(5)
+cols[0].metric("Candidatures", format_int(board.total))
+cols[1].metric("Déposées", format_int(board.submitted))
+cols[2].metric("Postes demandés", format_int(board.posts_submitted), help="Candidatures déposées.")
+cols[3].metric(
+    "Montant demandé",
+    format_eur(board.eur_submitted),
+    help="Postes demandés × montant par poste de l'appel, hors majoration outre-mer.",
+)
+cols[4].metric("Postes de coordinateur", format_int(board.coordinators_submitted))
+
+if board.agreements:
+    st.subheader("Accords territoriaux")
+for progress in board.agreements:
+    agreement = progress.agreement
+    st.markdown(f"**{agreement.title}** ({agreement.department} — {progress.department_name})")
+    st.progress(
+        min(progress.posts_ratio, 1.0),
+        text=(
+            f"Postes demandés : {format_int(progress.posts_requested)} sur "
+            f"{format_int(agreement.max_posts)} ({progress.posts_ratio:.0%})"
+        ),
+    )
+    st.progress(
+        min(progress.eur_ratio, 1.0),
+        text=(
+            f"Montant demandé : {format_eur(progress.eur_requested)} sur "
+            f"{format_eur(agreement.max_eur)} ({progress.eur_ratio:.0%})"
+        ),
+    )
+    st.caption(
+        f"{format_int(progress.applications)} candidature(s) déposée(s) ; "
+        f"{format_int(progress.draft_posts)} poste(s) encore en brouillon. "
+        f"Source : {agreement.source}."
+    )
+    if progress.posts_requested > agreement.max_posts or progress.eur_requested > agreement.max_eur:
+        st.warning("Les demandes déposées dépassent l'enveloppe de l'accord.")
+
+st.subheader("Calendrier des commissions")
+calendar = board.calendar
+if calendar.empty:
+    st.info("Aucune candidature déposée pour l'instant.")
+else:
+    coming = calendar[calendar["À venir"]]
+    if coming.empty:
+        st.caption("Aucune commission à venir pour les candidatures déposées.")
+    for row in coming.itertuples(index=False):
+        st.markdown(
+            f"- **{format_date_fr(row[0])}** : {format_int(row[1])} dossier(s), "
+            f"{format_int(row[2])} poste(s)"
+        )
+    chart = calendar.assign(
+        **{"Date d'examen": calendar["Date d'examen"].map(lambda d: d.strftime("%d/%m/%Y"))}
+    )
+    st.bar_chart(
+        chart, x="Date d'examen", y="Dossiers", x_label="Date d'examen", y_label="Dossiers"
+    )
+    st.caption(
+        "Chaque candidature est examinée le jour d'examen qui suit son dépôt "
+        "(déposée à partir de ce jour : le mois suivant)."
+    )
+
+st.subheader("Répartition")
+tabs = st.tabs(
+    ["Par état", "Par éligibilité", "Par type de structure", "Par région", "Par département"]
+)
+tables = [
+    board.by_status,
+    board.by_verdict,
+    board.by_structure_type,
+    board.by_region,
+    board.by_department,
+]
+money = st.column_config.NumberColumn(format="%d €")
+for tab, table in zip(tabs, tables, strict=True):
+    with tab:
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={"Montant demandé (déposées, €)": money},
+        )
+with tabs[3]:
+    st.bar_chart(board.by_region, x="Région", y="Déposées", horizontal=True, y_label="")

@@ -1,0 +1,190 @@
+"""One dossier, read-only: submitted answers, verdict with reasons and sources, history, PDF."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import review
+from core.fields import FIELDS
+from core.formatting import (
+    EFFECT_LABELS_FR,
+    ESS_STATUS_LABELS_FR,
+    format_bool_fr,
+    format_date_fr,
+    format_datetime_fr,
+    format_eur,
+)
+from core.models import STATUS_LABELS_FR, Application
+from core.reference import department, legal_category
+from core.storage import NotFound, Role
+from pages import components
+
+ACTION_LABELS_FR = {
+    "created": "Candidature créée",
+    "draft_saved": "Brouillon enregistré",
+    "submitted": "Candidature déposée",
+    "pdf_recorded": "Empreinte du PDF enregistrée",
+}
+
+user = components.require_user(Role.REVIEWER, Role.ADMIN)
+st.title("Dossier de candidature")
+
+raw_id = st.query_params.get("id", "")
+application_id = st.number_input(
+    "N° de candidature",
+    min_value=1,
+    step=1,
+    value=int(raw_id) if raw_id.isdigit() else None,
+    placeholder="ex. 12",
+    key="dossier_id",
+)
+if application_id is None:
+    st.info("Saisissez un numéro de candidature, ou ouvrez-en une depuis la page Candidatures.")
+    st.stop()
+st.query_params["id"] = str(int(application_id))
+
+try:
+    with components.db() as session:
+        dossier = review.get_dossier(session=session, user=user, application_id=int(application_id))
+except NotFound:
+    st.error(f"Aucune candidature ne porte le n° {int(application_id)}.")
+    st.stop()
+
+
+def _answer(path: str, data: Application) -> str:
+    section, name = path.split(".")
+    value = getattr(getattr(data, section), name)
+    if value is None or value == []:
+        return "Non renseigné"
+    if isinstance(value, bool):
+        return format_bool_fr(value)
+    if path == "structure.structure_type":
+        return review.structure_type_label(value.value)
+    if path == "structure.legal_category":
+        category = legal_category(value)
+        return f"{value} — {category.label}" if category else value
+    if path == "structure.department":
+        dep = department(value)
+        return f"{value} — {dep.name}" if dep else value
+    if path == "structure.ess":
+        return ESS_STATUS_LABELS_FR.get(value, str(value))
+    if path == "posts.contract_months":
+        return f"{value} mois"
+    if path == "posts.start_date":
+        return format_date_fr(value)
+    if isinstance(value, list):
+        return " ; ".join(value)
+    return str(value)
+
+
+record = dossier.application
+submission = dossier.submission
+data = submission.data if submission else record.data
+st.subheader(data.structure.name or "Structure non renseignée")
+st.caption(f"{dossier.call.title}")
+cols = st.columns(3)
+if submission:
+    cols[0].metric("N° de dossier", submission.dossier_number)
+    cols[1].metric("Déposée le", format_datetime_fr(submission.submitted_at))
+else:
+    cols[0].metric("État", "Brouillon")
+    cols[1].metric("Dernière modification", format_datetime_fr(record.updated_at))
+cols[2].metric("Postes demandés", data.posts.count if data.posts.count is not None else "—")
+if not submission:
+    st.warning(
+        "Cette candidature n'est pas encore déposée : le brouillon peut encore changer. "
+        "Seul un dossier déposé fait foi."
+    )
+
+st.subheader("Réponses" + (" déposées" if submission else " du brouillon"))
+answers = pd.DataFrame(
+    [{"Question": f.label, "Réponse": _answer(f.path, data)} for f in FIELDS],
+)
+st.dataframe(answers, hide_index=True, width="stretch")
+commitments = pd.DataFrame(
+    [
+        {"Engagement": c.text, "Accepté": format_bool_fr(data.commitments.get(c.id))}
+        for c in dossier.call.commitments
+    ]
+)
+with st.expander("Engagements"):
+    st.dataframe(commitments, hide_index=True, width="stretch")
+
+st.subheader("Éligibilité")
+verdict = submission.verdict if submission else None
+if verdict is None:
+    label = review.verdict_label(record.verdict_status)
+    st.info(f"Dernière évaluation du brouillon : {label}.")
+else:
+    st.markdown(f"**{STATUS_LABELS_FR[verdict.status]}** (évaluation au moment du dépôt)")
+    if verdict.subsidy_eur is not None:
+        st.markdown(f"Subvention estimée : {format_eur(verdict.subsidy_eur)}")
+    if verdict.subsidy_note:
+        st.caption(verdict.subsidy_note)
+    if verdict.review_date:
+        st.markdown(f"Date d'examen : {format_date_fr(verdict.review_date)}")
+    if verdict.reasons:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Nature": EFFECT_LABELS_FR.get(r.effect, r.effect),
+                        "Motif": r.message,
+                        "Sources": " ; ".join(r.sources),
+                    }
+                    for r in verdict.reasons
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption("Aucun point particulier.")
+
+st.subheader("Historique")
+history = pd.DataFrame(
+    [
+        {
+            "Date": format_datetime_fr(e.at),
+            "Action": ACTION_LABELS_FR.get(e.action, e.action),
+            "Par": e.actor_email or "—",
+            "Détail": e.detail,
+        }
+        for e in dossier.events
+    ],
+    columns=["Date", "Action", "Par", "Détail"],
+)
+st.dataframe(history, hide_index=True, width="stretch")
+
+st.subheader("PDF du dossier")
+if submission is None:
+    st.caption("Le PDF du dossier est disponible une fois la candidature déposée.")
+else:
+    pdf = review.dossier_pdf(dossier)
+    st.download_button(
+        "Télécharger le PDF du dossier",
+        data=pdf.content,
+        file_name=f"{submission.dossier_number}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+    )
+    if pdf.matches is True:
+        st.success(
+            "Le PDF régénéré est identique à celui remis au dépôt "
+            f"(empreinte SHA-256 {pdf.sha256[:16]}…)."
+        )
+    elif pdf.matches is False:
+        st.warning(
+            "Le PDF régénéré diffère de celui remis au dépôt : la mise en page ou l'appel a "
+            f"changé depuis. Empreinte enregistrée {pdf.stored_sha256[:16]}…, "
+            f"empreinte actuelle {pdf.sha256[:16]}…"
+        )
+    else:
+        st.info("Aucune empreinte n'a été enregistrée au dépôt : comparaison impossible.")
+    if submission.call_version != dossier.call.version:
+        st.caption(
+            f"Déposé sous la version {submission.call_version} de l'appel ; "
+            f"version actuelle : {dossier.call.version}."
+        )

@@ -1,0 +1,61 @@
+"""The prefect's sheet (annex 2 of the circular): lists A and B of a department, as XLSX."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import clock, exports, review
+from core.calls import load_calls
+from core.storage import Role
+from pages import components
+
+user = components.require_user(Role.REVIEWER, Role.ADMIN)
+calls = load_calls()
+departments = review.department_options()
+
+st.title("Fiche préfet")
+st.caption(
+    "Liste départementale des structures candidates à transmettre au préfet (circulaire aux "
+    "préfets, annexe 2) : liste A pour les structures publiques, liste B pour les structures "
+    "privées. Les colonnes « Avis positif » et « Examen complémentaire » sont laissées vides : "
+    "elles reçoivent l'avis du préfet."
+)
+c1, c2 = st.columns(2)
+code = c1.selectbox(
+    "Département", list(departments), format_func=departments.get, index=None, key="p_department"
+)
+call_id = c2.selectbox(
+    "Appel",
+    [None, *calls],
+    format_func=lambda c: "Tous les appels" if c is None else calls[c].short_title,
+    key="p_call",
+)
+if code is None:
+    st.info("Choisissez un département.")
+    st.stop()
+
+with components.db() as session:
+    sheet = exports.prefect_sheet(session=session, user=user, department_code=code, call_id=call_id)
+
+st.subheader(f"{sheet.department} — {sheet.department_name}")
+st.markdown(f"Nombre de structures candidates : **{sheet.candidates}**")
+for line in sheet.agreements:
+    st.info(f"Accord territorial — {line}")
+
+
+st.markdown("**Liste A : structures publiques**")
+list_a, list_b = exports.prefect_frames(sheet)
+st.dataframe(list_a, hide_index=True, width="stretch")
+st.markdown("**Liste B : structures privées**")
+st.dataframe(list_b, hide_index=True, width="stretch")
+
+today = clock.today()
+st.download_button(
+    "Télécharger la fiche préfet (XLSX)",
+    data=exports.prefect_sheet_xlsx(sheet, generated_on=today),
+    file_name=exports.prefect_filename(sheet.department, today),
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    on_click="ignore",
+    icon=":material/download:",
+    type="primary",
+)

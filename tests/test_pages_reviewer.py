@@ -1,0 +1,144 @@
+"""Reviewer pages run with AppTest on the test database, logged in as a reviewer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.storage import User
+from tests.review_data import TODAY, populate
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = {
+    "dashboard": "pages/reviewer_dashboard.py",
+    "table": "pages/reviewer_table.py",
+    "dossier": "pages/reviewer_dossier.py",
+    "prefect": "pages/reviewer_prefect.py",
+}
+USER_KEY = "_cnfs_user"  # pages/components.py: the user checked at the start of the run
+# Widgets that could change data; reviewer pages must have none (downloads are not in this list).
+WRITING_WIDGETS = ("text_area", "checkbox", "radio", "date_input", "color_picker", "chat_input")
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CNFS_TODAY", TODAY.isoformat())
+
+
+@pytest.fixture
+def apps(app_env, session, applicant):
+    return populate(session, applicant)
+
+
+def page(name: str, user: User) -> AppTest:
+    at = AppTest.from_file(str(ROOT / PAGES[name]), default_timeout=60)
+    at.session_state[USER_KEY] = user
+    return at
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [str(m.value) for m in at.metric] + [e.value for e in at.info]
+    parts += [e.value for e in at.success] + [e.value for e in at.warning]
+    return "\n".join(parts)
+
+
+def _no_writing_widget(at: AppTest) -> None:
+    for kind in WRITING_WIDGETS:
+        assert len(getattr(at, kind)) == 0, kind
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_applicant_is_turned_away(name, apps, applicant):
+    at = page(name, applicant).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Cette page n'est pas accessible avec votre compte."]
+    assert len(at.dataframe) == 0
+
+
+def test_dashboard(apps, reviewer):
+    at = page("dashboard", reviewer).run()
+    _no_writing_widget(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Candidatures"] == "5"
+    assert metrics["Déposées"] == "4"
+    assert metrics["Postes demandés"] == "10"
+    assert metrics["Montant demandé"] == "500\u202f000\xa0€"
+    text = _text(at)
+    assert "Postes demandés : 7 sur 80" in "\n".join(p.proto.text for p in at.get("progress"))
+    assert "15 février 2021" in text  # the coming commission
+    assert len(at.dataframe) == 5
+    at.selectbox(key="dashboard_call").select("cnfs-2021-structures-privees").run()
+    assert {m.label: m.value for m in at.metric}["Candidatures"] == "1"
+
+
+def test_table_filters_and_counts(apps, reviewer):
+    at = page("table", reviewer).run()
+    _no_writing_widget(at)
+    assert "**5** candidature(s)" in _text(at)
+    assert len(at.dataframe[0].value) == 5
+    at.multiselect(key="f_departments").select("42").run()
+    assert "**1** candidature(s)" in _text(at)
+    frame = at.dataframe[0].value
+    assert list(frame["Nom de la structure"]) == ["Commune de Saint-Étienne"]
+    at.multiselect(key="f_departments").unselect("42").run()
+    at.text_input(key="f_search").input("bobigny").run()
+    assert list(at.dataframe[0].value["Nom de la structure"]) == ["CCAS de Bobigny"]
+    at.text_input(key="f_search").input("").run()
+    at.selectbox(key="f_coord").select("Oui").run()
+    assert "**1** candidature(s)" in _text(at)
+    # Only downloads and navigation: no button that writes.
+    assert len(at.button) == 0
+
+
+def test_table_pages_through_results(apps, reviewer):
+    at = page("table", reviewer).run()
+    at.selectbox(key="page_size").select(25).run()
+    assert at.number_input(key="page").value == 1
+    assert "page 1 sur 1" in _text(at)
+
+
+def test_dossier_view(apps, reviewer):
+    at = page("dossier", reviewer)
+    at.query_params["id"] = str(apps.association_93)
+    at.run()
+    _no_writing_widget(at)
+    text = _text(at)
+    assert "CNFS-2021-" in text
+    assert "À examiner" in text
+    assert "Le PDF régénéré est identique" in text
+    answers = at.dataframe[0].value
+    assert "Association Les Liens numériques" in set(answers["Réponse"])
+    reasons = at.dataframe[2].value
+    assert reasons["Sources"].str.len().gt(0).any()
+    history = at.dataframe[3].value
+    assert list(history["Action"]) == [
+        "Candidature créée",
+        "Candidature déposée",
+        "Empreinte du PDF enregistrée",
+    ]
+
+
+def test_dossier_of_a_draft_and_unknown_number(apps, reviewer):
+    at = page("dossier", reviewer).run()
+    assert "Saisissez un numéro" in _text(at)
+    at.number_input(key="dossier_id").set_value(apps.draft_93).run()
+    assert "pas encore déposée" in _text(at)
+    at.number_input(key="dossier_id").set_value(9999).run()
+    assert [e.value for e in at.error] == ["Aucune candidature ne porte le n° 9999."]
+
+
+def test_prefect_page(apps, reviewer):
+    at = page("prefect", reviewer).run()
+    _no_writing_widget(at)
+    assert "Choisissez un département" in _text(at)
+    at.selectbox(key="p_department").select("93").run()
+    text = _text(at)
+    assert "Nombre de structures candidates : **3**" in text
+    assert "80 conseillers" in text
+    list_a, list_b = (d.value for d in at.dataframe)
+    assert list(list_a["Nom"]) == ["CCAS de Bobigny", "Commune de Montreuil"]
+    assert list(list_b["Raison sociale"]) == ["Association Les Liens numériques"]
