@@ -129,7 +129,12 @@ def status_badge(status: Status) -> None:
 
 
 def eligibility_panel(
-    application_id: int, verdict: Verdict, call: Call, *, submitted: bool = False
+    application_id: int,
+    verdict: Verdict,
+    call: Call,
+    *,
+    submitted: bool = False,
+    current_step: int | None = None,
 ) -> None:
     """Status, reasons with sources, what is missing with a link to the step that asks it."""
     st.subheader("Éligibilité", anchor=False)
@@ -145,7 +150,7 @@ def eligibility_panel(
     for reason in verdict.reasons:
         if reason.effect == Effect.INELIGIBLE:
             reason_box(reason)
-    _to_complete(application_id, verdict, call, submitted=submitted)
+    _to_complete(application_id, verdict, call, linked=not submitted, current_step=current_step)
     for reason in verdict.reasons:
         if reason.effect == Effect.TO_EXAMINE:
             reason_box(reason)
@@ -158,7 +163,9 @@ def eligibility_panel(
                     st.caption(escape_md(sources_text(reason.sources)))
 
 
-def _to_complete(application_id: int, verdict: Verdict, call: Call, *, submitted: bool) -> None:
+def _to_complete(
+    application_id: int, verdict: Verdict, call: Call, *, linked: bool, current_step: int | None
+) -> None:
     by_step: dict[int, list[str]] = {}
     for problem in journey.problems(verdict, call):
         if problem.effect == Effect.INELIGIBLE:
@@ -174,7 +181,7 @@ def _to_complete(application_id: int, verdict: Verdict, call: Call, *, submitted
         else:
             summary = ", ".join(dict.fromkeys(labels))
         st.markdown(escape_md(f"Étape {step} — {STEP_TITLES[step]} : {summary}."))
-        if not submitted:
+        if linked and step != current_step:
             step_link(step, application_id, label=f"Aller à l'étape {step}", icon=NEXT_ICON)
 
 
@@ -248,7 +255,13 @@ class StepForm:
         with self.main:
             self._footer()
         with self.side:
-            eligibility_panel(self.record.id, self.verdict, self.call, submitted=self.read_only)
+            eligibility_panel(
+                self.record.id,
+                self.verdict,
+                self.call,
+                submitted=self.read_only,
+                current_step=self.step,
+            )
         self._notices()
         return False
 

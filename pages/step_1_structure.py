@@ -10,14 +10,14 @@ departments = {d.code: f"{d.code} — {d.name}" for d in reference.departments()
 
 with StepForm(1) as form:
     st.subheader("Identification", anchor=False)
-    form.text("structure.siret", placeholder="219 300 662 00018")
+    form.text("structure.siret", placeholder="Ex. : 219 300 662 00018")
     form.text("structure.name")
     structure_type = form.choice(
         "structure.structure_type",
         journey.structure_type_choices(form.call),
         STRUCTURE_TYPE_LABELS_FR.__getitem__,
     )
-    form.text("structure.legal_category", placeholder="7210")
+    form.text("structure.legal_category", placeholder="Ex. : 7210")
     if journey.asks_ess(form.call, structure_type):
         form.choice(
             "structure.ess", journey.ess_choices(), ESS_STATUS_LABELS_FR.__getitem__, radio=True
@@ -33,6 +33,6 @@ with StepForm(1) as form:
 
     st.subheader("Personne à contacter", anchor=False)
     form.text("contact.name")
-    form.text("contact.role", placeholder="Secrétaire de mairie")
-    form.text("contact.email", placeholder="prenom.nom@mairie.fr")
-    form.text("contact.phone", placeholder="01 23 45 67 89")
+    form.text("contact.role", placeholder="Ex. : secrétaire de mairie")
+    form.text("contact.email", placeholder="Ex. : prenom.nom@mairie.fr")
+    form.text("contact.phone", placeholder="Ex. : 01 23 45 67 89")
