@@ -13,6 +13,12 @@ st.set_page_config(page_title="Conseillers numériques — candidatures", layout
 # Pages by role: (file, title, icon). Add a page to a role by adding a line here;
 # the first page of each list is the one shown after login.
 ACCOUNT = ("pages/account.py", "Mon compte", ":material/person:")
+REVIEW = [
+    ("pages/reviewer_dashboard.py", "Tableau de bord", ":material/dashboard:"),
+    ("pages/reviewer_table.py", "Candidatures", ":material/table_view:"),
+    ("pages/reviewer_dossier.py", "Dossier", ":material/folder_open:"),
+    ("pages/reviewer_prefect.py", "Fiche préfet", ":material/assignment:"),
+]
 PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
     None: [
         ("pages/login.py", "Connexion", ":material/login:"),
@@ -27,14 +33,8 @@ PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
         ("pages/step_5_recapitulatif.py", "5. Récapitulatif et dépôt", ":material/send:"),
         ACCOUNT,
     ],
-    Role.REVIEWER: [
-        ("pages/reviewer_dashboard.py", "Tableau de bord", ":material/dashboard:"),
-        ACCOUNT,
-    ],
-    Role.ADMIN: [
-        ("pages/reviewer_dashboard.py", "Tableau de bord", ":material/dashboard:"),
-        ACCOUNT,
-    ],
+    Role.REVIEWER: [*REVIEW, ACCOUNT],
+    Role.ADMIN: [*REVIEW, ACCOUNT],
 }
 
 

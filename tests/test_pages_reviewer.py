@@ -142,3 +142,23 @@ def test_prefect_page(apps, reviewer):
     list_a, list_b = (d.value for d in at.dataframe)
     assert list(list_a["Nom"]) == ["CCAS de Bobigny", "Commune de Montreuil"]
     assert list(list_b["Raison sociale"]) == ["Association Les Liens numériques"]
+
+
+def _portal(session, user: User) -> AppTest:
+    from core import auth
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    version = auth.session_version(session=session, user_id=user.id)
+    at.session_state["_cnfs_auth"] = {"user_id": user.id, "sv": version}
+    return at.run()
+
+
+def test_reviewer_navigation_holds_the_review_pages_only(apps, session, reviewer):
+    at = _portal(session, reviewer)
+    assert not at.exception
+    assert {m.label for m in at.metric} >= {"Candidatures", "Déposées"}  # the dashboard
+    at.switch_page(PAGES["table"]).run()
+    assert "**5** candidature(s)" in _text(at)
+    # An applicant's step is not among a reviewer's pages: asking for it shows no form.
+    at.switch_page("pages/step_1_structure.py").run()
+    assert len(at.text_input) == 0 or not any(t.label.startswith("N° SIRET") for t in at.text_input)
