@@ -137,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--call")
     p.set_defaults(func=cmd_pdf)
     sub.add_parser("users", help="gère les comptes (python -m core users --help)", add_help=False)
-    sub.add_parser("seed-scale", help="remplit une base de test de dossiers déposés", add_help=False)
+    sub.add_parser(
+        "seed-scale", help="remplit une base de test de dossiers déposés", add_help=False
+    )
     return parser
 
 
