@@ -164,10 +164,11 @@ def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
     term = filters.search.strip()
     if term:
         digits = _digits(term)
-        clauses = [a.structure_name.regexp_match(search_pattern(term))]
         if len(digits) >= 3 and len(digits) == len(term.replace(" ", "")):
-            clauses.append(a.siret.startswith(digits, autoescape=True))
-        where.append(or_(*clauses))
+            # Digits only: a SIRET (or SIREN) prefix, served by the index on siret.
+            where.append(a.siret.startswith(digits, autoescape=True))
+        else:
+            where.append(a.structure_name.regexp_match(search_pattern(term)))
     return where
 
 
