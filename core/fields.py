@@ -19,6 +19,9 @@ STEP_TITLES = {
     5: "Récapitulatif et dépôt",
 }
 
+# For the step bar, where five titles share one line.
+STEP_SHORT_TITLES = {**STEP_TITLES, 3: "Coordinateur", 5: "Dépôt"}
+
 FIELDS: tuple[FieldInfo, ...] = (
     FieldInfo("structure.siret", "N° SIRET", 1),
     FieldInfo("structure.name", "Nom de la structure", 1),

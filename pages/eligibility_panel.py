@@ -17,7 +17,7 @@ import streamlit as st
 
 from core import clock, journey
 from core.calls import Call, get_call
-from core.fields import COMMITMENTS_STEP, STEP_TITLES, field_info
+from core.fields import COMMITMENTS_STEP, STEP_SHORT_TITLES, STEP_TITLES, field_info
 from core.formatting import format_bool_fr, format_eur
 from core.models import STATUS_LABELS_FR, Effect, Reason, Status, Verdict
 from core.storage import (
@@ -289,7 +289,7 @@ class StepForm:
                 step_link(
                     step,
                     self.record.id,
-                    label=f"{step}. {STEP_TITLES[step]}",
+                    label=f"{step}. {STEP_SHORT_TITLES[step]}",
                     icon=icon,
                     disabled=step == self.step,
                 )

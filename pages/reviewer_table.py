@@ -22,6 +22,8 @@ types = review.structure_type_options()
 st.title("Candidatures")
 st.caption("Consultation seule. Filtrez, triez, ouvrez un dossier ou exportez la liste filtrée.")
 
+ALL = "Tous"  # an empty filter keeps every row
+
 with st.expander("Filtres", expanded=True):
     c1, c2, c3 = st.columns(3)
     call_id = c1.selectbox(
@@ -30,9 +32,13 @@ with st.expander("Filtres", expanded=True):
         format_func=lambda c: "Tous les appels" if c is None else calls[c].short_title,
         key="f_call",
     )
-    regions = c2.multiselect("Région", review.all_regions(), key="f_regions")
+    regions = c2.multiselect("Région", review.all_regions(), key="f_regions", placeholder=ALL)
     deps = c3.multiselect(
-        "Département", list(departments), format_func=departments.get, key="f_departments"
+        "Département",
+        list(departments),
+        format_func=departments.get,
+        key="f_departments",
+        placeholder=ALL,
     )
     c1, c2, c3 = st.columns(3)
     statuses = c1.multiselect(
@@ -40,15 +46,17 @@ with st.expander("Filtres", expanded=True):
         list(review.APPLICATION_STATUS_LABELS_FR),
         format_func=review.APPLICATION_STATUS_LABELS_FR.get,
         key="f_statuses",
+        placeholder=ALL,
     )
     verdicts = c2.multiselect(
         "Éligibilité",
         list(review.VERDICT_OPTIONS),
         format_func=review.VERDICT_OPTIONS.get,
         key="f_verdicts",
+        placeholder=ALL,
     )
     structure_types = c3.multiselect(
-        "Type de structure", list(types), format_func=types.get, key="f_types"
+        "Type de structure", list(types), format_func=types.get, key="f_types", placeholder=ALL
     )
     c1, c2, c3, c4 = st.columns(4)
     coordinator = c1.selectbox("Poste de coordinateur demandé", list(YES_NO), key="f_coord")
