@@ -52,9 +52,7 @@ def test_reviewer_filters_opens_and_downloads_the_prefect_sheet(page, demo_serve
     page.keyboard.press("Escape")
     ui.wait_idle(page)
     shot(page, "candidatures-93")
-    grid_text = " ".join(
-        page.locator('[data-testid="stDataFrame"] [role="gridcell"]').all_inner_texts()
-    )
+    grid_text = " ".join(ui.grid_texts(page))
     assert "Commune de Saint-Denis" in grid_text
     assert "Ville de Lyon" not in grid_text  # other departments are filtered out
 

@@ -133,3 +133,10 @@ def fill_date(page: Any, label: str, day_month_year: str) -> None:
     page.keyboard.press("Escape")  # close the calendar the click may have opened
     page.keyboard.press("Tab")
     wait_idle(page)
+
+
+def grid_texts(page: Any) -> list[str]:
+    """Cell texts of the first st.dataframe (its accessible twin of the canvas)."""
+    cells = page.locator('[data-testid="stDataFrame"] [role="gridcell"]')
+    cells.first.wait_for(state="attached")
+    return cells.all_inner_texts()
