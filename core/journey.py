@@ -268,14 +268,6 @@ def step_of(path: str) -> int:
     return field_info(path).step
 
 
-def asks_ess(call: Call, structure_type: StructureType | None) -> bool:
-    """Whether the ESS question applies: private types the call funds only when they are ESS."""
-    if structure_type is None or structure_type in rules.ESS_BY_STATUS:
-        return False
-    eligible = call.eligible_structure_types.get(structure_type)
-    return eligible is not None and eligible.requires_ess
-
-
 def ess_choices() -> list[EssStatus]:
     """ESS answers a company or cooperative can give (BY_STATUS is implied for associations)."""
     return list(EssStatus)
@@ -475,7 +467,7 @@ def recap(application: Application, call: Call) -> list[Answer]:
     result = []
     s, p = application.structure, application.posts
     for info in FIELDS:
-        if info.path == "structure.ess" and not asks_ess(call, s.structure_type):
+        if info.path == "structure.ess" and not rules.asks_ess(call, s.structure_type):
             continue
         if info.path == "posts.consolidation_details" and not p.consolidates_existing_posts:
             continue

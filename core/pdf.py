@@ -34,6 +34,7 @@ from core.formatting import (
     to_paris,
 )
 from core.models import STATUS_LABELS_FR, Application, Status, Verdict
+from core.rules import asks_ess
 
 FONT_DIR = Path(__file__).parent / "data" / "fonts"
 FAMILY = "dejavu"
@@ -476,7 +477,8 @@ def render_application(
     r.field(_field_label("structure.address"), s.address)
     r.field(_field_label("structure.france_services"), format_bool_fr(s.france_services))
     r.field(_field_label("structure.qpv"), format_bool_fr(s.qpv))
-    r.field(_field_label("structure.ess"), ESS_STATUS_LABELS_FR.get(s.ess) if s.ess else None)
+    if s.ess or asks_ess(call, s.structure_type):
+        r.field(_field_label("structure.ess"), ESS_STATUS_LABELS_FR.get(s.ess) if s.ess else None)
     r.field(_field_label("structure.priority_programmes"), _programmes(s.priority_programmes))
 
     r.heading("2. Contact")

@@ -34,6 +34,14 @@ ESS_BY_STATUS = {StructureType.ASSOCIATION, StructureType.FONDATION}
 MAX_INVALID_FIELDS = 50
 
 
+def asks_ess(call: Call, structure_type: StructureType | None) -> bool:
+    """Whether the ESS question applies: private types the call funds only when they are ESS."""
+    if structure_type is None or structure_type in ESS_BY_STATUS:
+        return False
+    eligible = call.eligible_structure_types.get(structure_type)
+    return eligible is not None and eligible.requires_ess
+
+
 def coerce_application(data: Application | Any) -> tuple[Application, list[Reason]]:
     """Read any JSON-shaped input as a draft, dropping invalid answers with a reason for each."""
     if isinstance(data, Application):

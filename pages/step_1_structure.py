@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import journey, reference
+from core import journey, reference, rules
 from core.formatting import ESS_STATUS_LABELS_FR, STRUCTURE_TYPE_LABELS_FR
 from pages.eligibility_panel import StepForm
 
@@ -18,7 +18,7 @@ with StepForm(1) as form:
         STRUCTURE_TYPE_LABELS_FR.__getitem__,
     )
     form.text("structure.legal_category", placeholder="Ex. : 7210")
-    if journey.asks_ess(form.call, structure_type):
+    if rules.asks_ess(form.call, structure_type):
         form.choice(
             "structure.ess", journey.ess_choices(), ESS_STATUS_LABELS_FR.__getitem__, radio=True
         )

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from core import journey, storage
+from core import journey, rules, storage
 from core.calls import get_call
 from core.models import Application, Effect, Status, StructureType
 from core.storage import AlreadySubmitted, DuplicateApplication, NotSubmittable, StaleVersion
@@ -263,7 +263,7 @@ def test_problems_are_grouped_by_the_step_that_asks_them():
     ],
 )
 def test_ess_question_only_for_private_types_that_need_it(call_id, structure_type, asked):
-    assert journey.asks_ess(get_call(call_id), structure_type) is asked
+    assert rules.asks_ess(get_call(call_id), structure_type) is asked
 
 
 def test_recap_and_money_are_in_french():

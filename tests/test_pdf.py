@@ -400,3 +400,15 @@ def test_reasons_show_their_effect_and_sources(application, call):
     assert "– N° SIRET" in text
     assert "Engagement n° 11" in text
     assert "Date d'examen prévue Non déterminée" in text
+
+
+def test_the_ess_question_is_printed_only_where_the_call_asks_it(application, call):
+    commune = application.model_copy(deep=True)
+    commune.structure.ess = None
+    assert "économie sociale" not in text_of(render(commune, call))
+    wave2 = get_call("cnfs-2021-structures-privees")
+    company = application.model_copy(deep=True)
+    company.call_id = wave2.id
+    company.structure.structure_type = "company"
+    company.structure.ess = "esus_agrement"
+    assert "économie sociale" in text_of(render(company, wave2))
