@@ -66,6 +66,7 @@ def main() -> None:
         for n, (path, title, icon) in enumerate(PAGES[role])
     ]
     current = st.navigation(pages)
+    components.mark_app_run()
     if settings.demo_mode:
         st.sidebar.caption("Mode démonstration : données fictives.")
     components.logout_button(settings)

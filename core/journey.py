@@ -22,6 +22,7 @@ from core.formatting import (
     format_bool_fr,
     format_date_fr,
     format_eur,
+    format_int,
 )
 from core.models import Application, Effect, EssStatus, Reason, Status, StructureType, Verdict
 from core.storage import ApplicationRecord, SubmissionRecord, User
@@ -66,11 +67,20 @@ class CallNotOpen(Exception):
 class InvalidAnswer(ValueError):
     """An answer the model cannot hold (wrong type, too long); the message is French."""
 
-    def __init__(self, paths: list[str]) -> None:
-        labels = ", ".join(f"« {field_info(p).label} »" for p in paths)
-        super().__init__(
-            f"Réponse impossible à enregistrer pour {labels} : saisissez-la à nouveau."
-        )
+    def __init__(self, paths: list[str], too_long: dict[str, tuple[int, int]] | None = None):
+        too_long = too_long or {}
+        parts = [
+            f"« {field_info(p).label} » accepte au plus {format_int(limit)} caractères (vous en "
+            f"avez saisi {format_int(typed)}) : raccourcissez le texte pour qu'il soit enregistré."
+            for p, (limit, typed) in too_long.items()
+        ]
+        others = [p for p in paths if p not in too_long]
+        if others:
+            labels = ", ".join(f"« {field_info(p).label} »" for p in others)
+            parts.append(
+                f"Réponse impossible à enregistrer pour {labels} : saisissez-la à nouveau."
+            )
+        super().__init__(" ".join(parts))
 
 
 class CallOverview(NamedTuple):
@@ -172,7 +182,12 @@ def apply_changes(application: Application, changes: Mapping[str, Any]) -> Appli
         return Application.model_validate(data)
     except ValidationError as exc:
         paths = sorted({".".join(str(p) for p in err["loc"][:2]) for err in exc.errors()})
-        raise InvalidAnswer(paths) from None
+        too_long = {
+            ".".join(str(p) for p in err["loc"][:2]): (err["ctx"]["max_length"], len(err["input"]))
+            for err in exc.errors()
+            if err["type"] == "string_too_long"
+        }
+        raise InvalidAnswer(paths, too_long) from None
 
 
 def update_draft(

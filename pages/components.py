@@ -44,8 +44,30 @@ def current_user() -> User | None:
     return st.session_state.get(_USER)
 
 
+_app_has_run = False
+
+
+def mark_app_run() -> None:
+    """Called by streamlit_app.py once it has set up navigation."""
+    global _app_has_run
+    _app_has_run = True
+
+
+def ensure_routed() -> None:
+    """Send a page run that bypassed streamlit_app.py through it (and its login gate).
+
+    Until some session has called st.navigation, a fresh Streamlit server treats pages/ as a
+    legacy multipage folder and runs pages/<name>.py straight from the URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not _app_has_run:
+        st.switch_page("streamlit_app.py")
+
+
 def require_user(*roles: Role) -> User:
     """The logged-in user if they have one of these roles; otherwise stop the page."""
+    ensure_routed()
     user = current_user()
     if user is None or (roles and user.role not in roles):
         st.error("Cette page n'est pas accessible avec votre compte.")

@@ -40,8 +40,6 @@ STEP_PAGES = {
 DOSSIER_PARAM = "dossier"
 NEXT_ICON = ":material/arrow_forward:"
 _DOSSIER = "_cnfs_dossier"
-SHORT_TEXT_MAX = 500  # core.models.ShortText
-LONG_TEXT_MAX = 20_000  # core.models.LongText
 
 STATUS_COLORS = {
     Status.ELIGIBLE: "green",
@@ -416,11 +414,9 @@ class StepForm:
     # --- widgets --------------------------------------------------------------------------
 
     def text(self, path: str, *, label: str | None = None, **kwargs: Any) -> str | None:
-        kwargs.setdefault("max_chars", SHORT_TEXT_MAX)
         return self._bind(path, st.text_input, _text_in, _text_out, label, **kwargs)
 
     def long_text(self, path: str, *, label: str | None = None, **kwargs: Any) -> str | None:
-        kwargs.setdefault("max_chars", LONG_TEXT_MAX)
         return self._bind(path, st.text_area, _text_in, _text_out, label, **kwargs)
 
     def yes_no(self, path: str, *, label: str | None = None, **kwargs: Any) -> bool | None:

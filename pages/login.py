@@ -8,6 +8,7 @@ from core import auth
 from core.demo import DEMO_ACCOUNTS
 from pages import components
 
+components.ensure_routed()
 settings = components.load_settings()
 
 st.title("Conseillers numériques France Services")

@@ -8,6 +8,7 @@ from core import accounts
 from core.storage import Role
 from pages import components
 
+components.ensure_routed()
 settings = components.load_settings()
 
 st.title("Créer un compte")

@@ -321,3 +321,12 @@ def test_structure_types_funded_by_the_call_come_first():
         StructureType.COMPANY,
     ]
     assert set(choices) == set(StructureType)
+
+
+def test_a_too_long_answer_says_the_limit_and_what_was_typed():
+    draft = Application(call_id=WAVE1)
+    with pytest.raises(journey.InvalidAnswer) as exc:
+        journey.apply_changes(draft, {"structure.address": "12 rue " + "x" * 9_993})
+    message = str(exc.value)
+    assert "« Adresse » accepte au plus 500 caractères" in message
+    assert "10\u202f000" in message

@@ -48,16 +48,6 @@ def test_anonymous_visitor_sees_no_reviewer_page(page, server, shot, path):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Dossier pages/ à côté de streamlit_app.py : tant qu'aucune session n'a appelé "
-        "st.navigation (premier accès après chaque démarrage), Streamlit repasse en mode "
-        "multipage v1, exécute pages/<nom>.py directement sans passer par la porte de "
-        "connexion de streamlit_app.py et liste tous les modules de pages/ (components, "
-        "eligibility_panel…) dans la barre latérale. Correctif : renommer pages/ (ex. views/)."
-    ),
-)
 def test_first_request_after_start_goes_through_the_login_gate(page, tmp_path, shot):
     fresh = StreamlitServer(
         database_url=f"sqlite:///{(tmp_path / 'cnfs.sqlite3').as_posix()}", data_dir=tmp_path
