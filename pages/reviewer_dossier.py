@@ -19,6 +19,7 @@ from core.models import STATUS_LABELS_FR, Application
 from core.reference import department, legal_category
 from core.storage import NotFound, Role
 from pages import components
+from pages.eligibility_panel import escape_md
 
 ACTION_LABELS_FR = {
     "created": "Candidature créée",
@@ -81,11 +82,12 @@ def _answer(path: str, data: Application) -> str:
 record = dossier.application
 submission = dossier.submission
 data = submission.data if submission else record.data
-st.subheader(data.structure.name or "Structure non renseignée")
+st.subheader(escape_md(data.structure.name or "Structure non renseignée"), anchor=False)
 st.caption(f"{dossier.call.title}")
 cols = st.columns(3)
 if submission:
-    cols[0].metric("N° de dossier", submission.dossier_number)
+    # Dossier numbers are too long for a metric's large figure.
+    cols[0].markdown(f"N° de dossier  \n**{submission.dossier_number}**")
     cols[1].metric("Déposée le", format_datetime_fr(submission.submitted_at))
 else:
     cols[0].metric("État", "Brouillon")
