@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.db import UserRow
+from core.models import clean_text
 from core.storage import Role, User
 
 BCRYPT_ROUNDS = 12  # tests lower it; bcrypt's own default
@@ -78,7 +79,7 @@ def create_user(
     email = normalize_email(email)
     if not EMAIL_RE.match(email) or len(email) > 320:
         raise AccountError("Adresse électronique invalide : vérifiez-la (exemple : nom@mairie.fr).")
-    name = name.strip()
+    name = str(clean_text(name)).strip()
     if not name:
         raise AccountError("Indiquez votre nom.")
     if len(name) > NAME_MAX_CHARS:

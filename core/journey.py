@@ -201,6 +201,8 @@ def update_draft(
 ) -> tuple[ApplicationRecord, Verdict]:
     """Save changed answers on top of the stored draft; StaleVersion if someone saved since."""
     record = storage.get_application(session=session, user=user, application_id=application_id)
+    if not user.can_write(record):
+        raise storage.Forbidden()  # even a change that would save nothing
     if record.status != "draft":
         raise storage.AlreadySubmitted()
     if record.version != expected_version:

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-ShortText = Annotated[str, StringConstraints(max_length=500)]
-LongText = Annotated[str, StringConstraints(max_length=20_000)]
+# Control characters (but tab and line breaks), lone surrogates and non-characters: they cannot
+# be stored as UTF-8, written to XLSX/XML or printed, and nobody types them on purpose.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: object) -> object:
+    """The text without characters that cannot be stored, exported or printed."""
+    return _UNPRINTABLE.sub("", value) if isinstance(value, str) else value
+
+
+ShortText = Annotated[str, StringConstraints(max_length=500), BeforeValidator(clean_text)]
+LongText = Annotated[str, StringConstraints(max_length=20_000), BeforeValidator(clean_text)]
 
 
 class StructureType(StrEnum):

@@ -256,7 +256,12 @@ class _Document(FPDF):
         self.set_font(FAMILY, "", SMALL_PT)
         self.set_text_color(*GREY)
         self.cell(self.epw * 0.7, 4, self.generated_label)
-        self.cell(0, 4, f"page {self.page_no()} / {{nb}}", align="R")
+        self.cell(0, 4, f"page {self.page_no()} / {PAGE_COUNT_ALIAS}", align="R")
+
+
+# Replaced by the page count when the document closes. Made of control characters, which
+# answers never hold (core.models strips them), so "{nb}" typed by a user prints as typed.
+PAGE_COUNT_ALIAS = "\x01\x01"
 
 
 class _Renderer:
@@ -446,7 +451,7 @@ def render_application(
     _install_fonts(pdf)
     pdf.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
     pdf.set_auto_page_break(True, MARGIN_BOTTOM)
-    pdf.alias_nb_pages()
+    pdf.alias_nb_pages(PAGE_COUNT_ALIAS)
     _set_metadata(pdf, application, call, dossier_number, generated_at)
     pdf.add_page()
     r = _Renderer(pdf)

@@ -13,6 +13,7 @@ from stdnum.fr import siret as stdnum_siret
 from core import reference
 from core.calls import Call
 from core.fields import form_order
+from core.formatting import format_date_fr
 from core.models import (
     Application,
     Effect,
@@ -188,7 +189,7 @@ def _check_call_open(check: _Check, call: Call, today: dt.date) -> None:
     if today < call.opens_on:
         check.reason(
             "call.not_open_yet",
-            f"Cet appel ouvre le {call.opens_on.strftime('%d/%m/%Y')} : vous pourrez déposer "
+            f"Cet appel ouvre le {format_date_fr(call.opens_on)} : vous pourrez déposer "
             "votre candidature à partir de cette date.",
             call.sources[:1],
             Effect.INELIGIBLE,
@@ -196,7 +197,7 @@ def _check_call_open(check: _Check, call: Call, today: dt.date) -> None:
     elif call.closes_on and today > call.closes_on:
         check.reason(
             "call.closed",
-            f"Cet appel est clos depuis le {call.closes_on.strftime('%d/%m/%Y')}.",
+            f"Cet appel est clos depuis le {format_date_fr(call.closes_on)}.",
             call.sources[:1],
             Effect.INELIGIBLE,
         )
@@ -379,7 +380,7 @@ def _check_posts(check: _Check, app: Application, call: Call, today: dt.date) ->
         check.invalid(
             "posts.count",
             "posts.count_too_low",
-            f"Demandez au moins {rule.min} poste.",
+            f"Demandez au moins {rule.min} poste{'s' if rule.min > 1 else ''}.",
             [rule.source],
         )
     elif p.count > rule.max:

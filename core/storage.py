@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, reference
 from core.calls import get_call
 from core.db import ApplicationRow, AuditEventRow, SubmissionRow, UserRow
 from core.models import Application, Status, Verdict
@@ -193,6 +193,9 @@ class AuditEvent(BaseModel):
     detail: str
 
 
+SIRET_LENGTH = 14
+
+
 def normalize_siret(value: str | None) -> str | None:
     """Digits only, so « 219 300 662 00018 » and « 21930066200018 » are the same SIRET."""
     if value is None:
@@ -201,19 +204,30 @@ def normalize_siret(value: str | None) -> str | None:
     return digits or None
 
 
+INT32_MAX = 2**31 - 1
+
+
+def _int_column(value: int | None) -> int | None:
+    """A count as stored for filtering; absurd values stay in the JSON answers only."""
+    return value if value is not None and -INT32_MAX <= value <= INT32_MAX else None
+
+
 def _columns(data: Application) -> dict[str, object]:
-    """The answers copied into columns for filtering."""
+    """The answers copied into columns for filtering (only well-formed values)."""
     structure, posts = data.structure, data.posts
     coordinators = None  # unanswered
     if posts.coordinator_wanted is not None:
         coordinators = (posts.coordinator_count or 0) if posts.coordinator_wanted else 0
+    siret = normalize_siret(structure.siret)
+    department = reference.department(structure.department) if structure.department else None
     return {
-        "siret": normalize_siret(structure.siret),
+        # A mistyped SIRET is kept in the answers but neither indexed nor made unique.
+        "siret": siret if siret and len(siret) == SIRET_LENGTH and siret.isdigit() else None,
         "structure_name": structure.name,
         "structure_type": structure.structure_type.value if structure.structure_type else None,
-        "department": structure.department,
-        "posts_count": posts.count,
-        "coordinator_count": coordinators,
+        "department": department.code if department else None,
+        "posts_count": _int_column(posts.count),
+        "coordinator_count": _int_column(coordinators),
         "france_services": structure.france_services,
         "qpv": structure.qpv,
     }

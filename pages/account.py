@@ -12,8 +12,8 @@ settings = components.load_settings()
 user = components.require_user()
 
 st.title("Mon compte")
-st.write(f"**Nom :** {user.name}")
-st.write(f"**Adresse électronique :** {user.email}")
+st.write(f"**Nom :** {components.escape_md(user.name)}")
+st.write(f"**Adresse électronique :** {components.escape_md(user.email)}")
 st.write(f"**Profil :** {ROLE_LABELS_FR[user.role]}")
 
 st.subheader("Changer de mot de passe")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -73,6 +74,25 @@ def require_user(*roles: Role) -> User:
         st.error("Cette page n'est pas accessible avec votre compte.")
         st.stop()
     return user
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def escape_md(text: str) -> str:
+    """Text shown literally by Streamlit's markdown (user answers may hold * _ [ ] < …)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+MAX_ID = 2**31 - 1  # larger numbers cannot be row ids and overflow the databases
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A positive row id from a URL parameter; None for anything else ("²", "-1", 10**30)."""
+    if raw is None or not re.fullmatch(r"[0-9]{1,10}", raw):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
 
 
 def flash(message: str) -> None:
@@ -167,7 +187,7 @@ def logout_button(settings: Settings) -> None:
     user = current_user()
     if user is None:
         return
-    st.sidebar.caption(f"Connecté : {user.name} ({user.email})")
+    st.sidebar.caption(escape_md(f"Connecté : {user.name} ({user.email})"))
     if st.sidebar.button("Se déconnecter", key="logout", width="stretch"):
         with db() as session:
             auth.logout(session=session, user_id=user.id)

@@ -9,7 +9,6 @@ nothing. Widget keys only carry what the browser sent since the last save.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,6 +27,7 @@ from core.storage import (
     User,
 )
 from pages import components
+from pages.components import escape_md
 
 HOME_PAGE = "pages/applicant_home.py"
 STEP_PAGES = {
@@ -62,12 +62,6 @@ STATUS_EXPLANATIONS = {
     Status.INCOMPLETE: "Il reste des réponses à donner ou à corriger avant de pouvoir déposer.",
     Status.INELIGIBLE: "En l'état, cette candidature ne peut pas être déposée à cet appel.",
 }
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
-
-
-def escape_md(text: str) -> str:
-    """Text shown literally by Streamlit's markdown (user answers may hold * _ [ ] < …)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 def sources_text(sources: Sequence[str]) -> str:
@@ -81,9 +75,10 @@ def current_dossier() -> int | None:
     """The open application: ?dossier= in the URL (so a reload keeps it), else this tab's."""
     raw = st.query_params.get(DOSSIER_PARAM)
     if raw is not None:
-        if raw.isdigit() and int(raw) > 0:
-            st.session_state[_DOSSIER] = int(raw)
-            return int(raw)
+        dossier = components.parse_id(raw)
+        if dossier is not None:
+            st.session_state[_DOSSIER] = dossier
+            return dossier
         del st.query_params[DOSSIER_PARAM]
     dossier = st.session_state.get(_DOSSIER)
     if dossier is not None:

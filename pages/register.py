@@ -53,5 +53,7 @@ if submitted:
         except accounts.AccountError as exc:
             st.error(str(exc))
         else:
-            components.flash(f"Bienvenue, {user.name} : votre compte est créé.")
+            components.flash(
+                components.escape_md(f"Bienvenue, {user.name} : votre compte est créé.")
+            )
             st.rerun()

@@ -31,12 +31,12 @@ ACTION_LABELS_FR = {
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
 st.title("Dossier de candidature")
 
-raw_id = st.query_params.get("id", "")
 application_id = st.number_input(
     "N° de candidature",
     min_value=1,
+    max_value=components.MAX_ID,
     step=1,
-    value=int(raw_id) if raw_id.isdigit() else None,
+    value=components.parse_id(st.query_params.get("id")),
     placeholder="ex. 12",
     key="dossier_id",
 )

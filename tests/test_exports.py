@@ -211,3 +211,13 @@ def test_mixed_call_uses_type_then_category():
 )
 def test_legal_form(structure_type, category, expected):
     assert exports.legal_form(structure_type, category) == expected
+
+
+def test_control_characters_typed_in_answers_cannot_break_the_prefect_sheet(
+    session, applicant, reviewer
+):
+    # A vertical tab pasted from a word processor used to make openpyxl refuse the whole sheet.
+    make_application(session, applicant, 7, **{"structure.name": "Mairie\x0b de Bondy\x00"})
+    sheet = prefect_sheet(session=session, user=reviewer, department_code="93")
+    wb = openpyxl.load_workbook(io.BytesIO(exports.prefect_sheet_xlsx(sheet, generated_on=TODAY)))
+    assert [r["Nom"] for r in _table(wb["Liste A"], LIST_A_HEADERS)] == ["Mairie de Bondy"]

@@ -330,3 +330,16 @@ def test_a_too_long_answer_says_the_limit_and_what_was_typed():
     message = str(exc.value)
     assert "« Adresse » accepte au plus 500 caractères" in message
     assert "10\u202f000" in message
+
+
+def test_a_reviewer_cannot_save_even_an_unchanged_answer(session, applicant, reviewer):
+    record = journey.open_draft(session=session, user=applicant, call_id=WAVE1, today=TODAY)
+    with pytest.raises(storage.Forbidden):
+        journey.update_draft(
+            session=session,
+            user=reviewer,
+            application_id=record.id,
+            changes={"structure.name": None},  # already empty: nothing would be written
+            expected_version=record.version,
+            today=TODAY,
+        )

@@ -412,3 +412,10 @@ def test_the_ess_question_is_printed_only_where_the_call_asks_it(application, ca
     company.structure.structure_type = "company"
     company.structure.ess = "esus_agrement"
     assert "économie sociale" in text_of(render(company, wave2))
+
+
+def test_text_that_looks_like_the_page_count_alias_prints_as_typed(application, call):
+    application.structure.name = "Mairie {nb} de Bondy"
+    text = text_of(render(application, call))
+    assert "Mairie {nb} de Bondy" in text
+    assert re.search(r"page 1 / \d+", text)
