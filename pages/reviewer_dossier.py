@@ -5,18 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import review
-from core.fields import FIELDS
+from core import journey, review
+from core.fields import STEP_TITLES
 from core.formatting import (
     EFFECT_LABELS_FR,
-    ESS_STATUS_LABELS_FR,
-    format_bool_fr,
     format_date_fr,
     format_datetime_fr,
     format_eur,
 )
-from core.models import STATUS_LABELS_FR, Application
-from core.reference import department, legal_category
+from core.models import STATUS_LABELS_FR
 from core.storage import NotFound, Role
 from pages import components
 from pages.eligibility_panel import escape_md
@@ -53,32 +50,6 @@ except NotFound:
     st.stop()
 
 
-def _answer(path: str, data: Application) -> str:
-    section, name = path.split(".")
-    value = getattr(getattr(data, section), name)
-    if value is None or value == []:
-        return "Non renseigné"
-    if isinstance(value, bool):
-        return format_bool_fr(value)
-    if path == "structure.structure_type":
-        return review.structure_type_label(value.value)
-    if path == "structure.legal_category":
-        category = legal_category(value)
-        return f"{value} — {category.label}" if category else value
-    if path == "structure.department":
-        dep = department(value)
-        return f"{value} — {dep.name}" if dep else value
-    if path == "structure.ess":
-        return ESS_STATUS_LABELS_FR.get(value, str(value))
-    if path == "posts.contract_months":
-        return f"{value} mois"
-    if path == "posts.start_date":
-        return format_date_fr(value)
-    if isinstance(value, list):
-        return " ; ".join(value)
-    return str(value)
-
-
 record = dossier.application
 submission = dossier.submission
 data = submission.data if submission else record.data
@@ -100,18 +71,14 @@ if not submission:
     )
 
 st.subheader("Réponses" + (" déposées" if submission else " du brouillon"))
+# The same answers, in the same words, as the applicant's summary and the PDF.
 answers = pd.DataFrame(
-    [{"Question": f.label, "Réponse": _answer(f.path, data)} for f in FIELDS],
-)
-st.dataframe(answers, hide_index=True, width="stretch")
-commitments = pd.DataFrame(
     [
-        {"Engagement": c.text, "Accepté": format_bool_fr(data.commitments.get(c.id))}
-        for c in dossier.call.commitments
+        {"Étape": STEP_TITLES[a.step], "Question": a.label, "Réponse": a.text}
+        for a in journey.recap(data, dossier.call)
     ]
 )
-with st.expander("Engagements"):
-    st.dataframe(commitments, hide_index=True, width="stretch")
+st.dataframe(answers, hide_index=True, width="stretch")
 
 st.subheader("Éligibilité")
 verdict = submission.verdict if submission else None

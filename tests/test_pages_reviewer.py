@@ -112,9 +112,10 @@ def test_dossier_view(apps, reviewer):
     assert "Le PDF régénéré est identique" in text
     answers = at.dataframe[0].value
     assert "Association Les Liens numériques" in set(answers["Réponse"])
-    reasons = at.dataframe[2].value
+    assert set(answers.loc[answers["Étape"] == "Engagements", "Réponse"]) == {"Accepté"}
+    reasons = at.dataframe[1].value
     assert reasons["Sources"].str.len().gt(0).any()
-    history = at.dataframe[3].value
+    history = at.dataframe[2].value
     assert list(history["Action"]) == [
         "Candidature créée",
         "Candidature déposée",
