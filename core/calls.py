@@ -101,6 +101,14 @@ class TerritorialAgreement(Strict):
     source: str
 
 
+class AfterSubmission(Strict):
+    """What the applicant does once the application is submitted, and whom to ask."""
+
+    text: str
+    contact_email: str
+    source: str
+
+
 class OptionalRequest(Strict):
     """A request the call allows but examines specially (coordinator, consolidation)."""
 
@@ -120,6 +128,7 @@ class Call(Strict):
     closing_note: str | None = None
     sources: list[str]
     audience: Literal["public", "private", "mixed"]
+    who_may_apply: str | None = None  # one plain-French line for the call's card
     eligible_structure_types: dict[StructureType, EligibleType]
     redirects: dict[StructureType, Redirect] = Field(default_factory=dict)
     default_redirect: Redirect
@@ -132,6 +141,7 @@ class Call(Strict):
     commitments_version: str
     commitments: list[Commitment] = Field(min_length=1)
     territorial_agreements: list[TerritorialAgreement] = Field(default_factory=list)
+    after_submission: AfterSubmission | None = None
     coordinator: OptionalRequest | None = None
     consolidation: OptionalRequest | None = None
 

@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from core.models import Effect, EssStatus, StructureType
 
@@ -79,6 +79,17 @@ def format_eur(amount: int | None) -> str:
 def format_int(value: int) -> str:
     """An integer with French digit grouping ("4 000 000")."""
     return format_decimal(value, locale=LOCALE)
+
+
+def format_percent_fr(ratio: float) -> str:
+    """A ratio as a French percentage ("14 %")."""
+    return format_percent(ratio, locale=LOCALE)
+
+
+def count_fr(value: int, singular: str, plural: str | None = None) -> str:
+    """A count with its noun agreed in French: "1 poste", "0 poste", "3 postes"."""
+    words = singular if abs(value) < 2 else (plural or f"{singular}s")
+    return f"{format_int(value)} {words}"
 
 
 def format_date_fr(d: dt.date) -> str:

@@ -330,7 +330,7 @@ def _label(path: str, commitment_texts: Mapping[str, str]) -> str:
     if path.startswith("commitments."):
         text = commitment_texts.get(path.split(".", 1)[1])
         if text:
-            return f"Engagement : {text}"
+            return f"Engagement : {text.rstrip('.')}"
     return field_info(path).label
 
 

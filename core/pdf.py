@@ -27,6 +27,7 @@ from core.formatting import (
     ESS_STATUS_LABELS_FR,
     NOT_ANSWERED,
     STRUCTURE_TYPE_LABELS_FR,
+    count_fr,
     format_bool_fr,
     format_date_fr,
     format_datetime_fr,
@@ -520,6 +521,12 @@ def render_application(
     _verdict(r, verdict, call)
     _versions(r, call, generated_at)
     _signature(r)
+    if call.after_submission:
+        r.paragraph(
+            f"Après le dépôt : {call.after_submission.text} "
+            f"Contact : {call.after_submission.contact_email}.",
+            size=SMALL_PT,
+        )
     data = bytes(pdf.output())
     # fpdf2 memoizes glyph lookups per SubsetMap in a process-wide cache: release this
     # document's fonts, or a long batch keeps every render's font tables alive.
@@ -551,7 +558,8 @@ def _commitments(r: _Renderer, application: Application, call: Call) -> None:
     r.heading("5. Engagements de la structure")
     accepted = sum(1 for x in call.commitments if application.commitments.get(x.id) is True)
     r.paragraph(
-        f"{accepted} engagement(s) accepté(s) sur {len(call.commitments)} "
+        f"{count_fr(accepted, 'engagement accepté', 'engagements acceptés')} "
+        f"sur {len(call.commitments)} "
         f"(engagements de l'appel, version {call.commitments_version}).",
         size=SMALL_PT,
         colour=GREY,

@@ -13,7 +13,7 @@ from stdnum.fr import siret as stdnum_siret
 from core import reference
 from core.calls import Call
 from core.fields import form_order
-from core.formatting import format_date_fr
+from core.formatting import count_fr, format_date_fr
 from core.models import (
     Application,
     Effect,
@@ -494,7 +494,8 @@ def _check_commitments(check: _Check, app: Application, call: Call) -> None:
     if refused and len(refused) < len(call.commitments):
         check.reason(
             "commitments.missing",
-            f"Il reste {len(refused)} engagement(s) à accepter sur {len(call.commitments)} : "
+            f"Il reste {count_fr(len(refused), 'engagement')} à accepter sur "
+            f"{len(call.commitments)} : "
             "tous sont nécessaires pour déposer la candidature.",
             sorted({c.source for c in refused}),
             Effect.INCOMPLETE,

@@ -15,6 +15,26 @@ calls = journey.calls_overview(today)
 st.title("Accueil", anchor=False)
 st.write(f"Bonjour {escape_md(user.name)}.")
 
+st.subheader("Mes candidatures", anchor=False)
+with components.db() as session:
+    applications = journey.overview(session=session, user=user, today=today)
+if not applications:
+    st.write("Vous n'avez pas encore de candidature.")
+for record, verdict, next_step in applications:
+    with st.container(border=True):
+        name = record.data.structure.name or "Structure non renseignée"
+        st.markdown(f"**{escape_md(name)}** — candidature n° {record.id}")
+        st.caption(escape_md(get_call(record.call_id).short_title))
+        st.badge(
+            "Déposée" if record.status == "submitted" else "Brouillon",
+            color="violet" if record.status == "submitted" else "gray",
+        )
+        status_badge(verdict.status)
+        st.write(escape_md(next_step.text))
+        label = "Voir le dossier" if record.status == "submitted" else "Reprendre"
+        if st.button(label, key=f"open-{record.id}"):
+            open_dossier(record.id, next_step.step or 1)
+
 st.subheader("Appels à candidatures", anchor=False)
 for overview in calls:
     with st.container(border=True):
@@ -22,6 +42,8 @@ for overview in calls:
         st.badge(
             "Ouvert" if overview.is_open else "Fermé", color="green" if overview.is_open else "gray"
         )
+        if overview.call.who_may_apply:
+            st.write(escape_md(f"Pour qui : {overview.call.who_may_apply}"))
         st.caption(escape_md(overview.text))
 
 st.subheader("Nouvelle candidature", anchor=False)
@@ -56,23 +78,3 @@ else:
             st.error(escape_md(str(exc)))
         else:
             open_dossier(record.id, 1)
-
-st.subheader("Mes candidatures", anchor=False)
-with components.db() as session:
-    applications = journey.overview(session=session, user=user, today=today)
-if not applications:
-    st.write("Vous n'avez pas encore de candidature.")
-for record, verdict, next_step in applications:
-    with st.container(border=True):
-        name = record.data.structure.name or "Structure non renseignée"
-        st.markdown(f"**{escape_md(name)}** — candidature n° {record.id}")
-        st.caption(escape_md(get_call(record.call_id).short_title))
-        st.badge(
-            "Déposée" if record.status == "submitted" else "Brouillon",
-            color="violet" if record.status == "submitted" else "gray",
-        )
-        status_badge(verdict.status)
-        st.write(escape_md(next_step.text))
-        label = "Voir le dossier" if record.status == "submitted" else "Reprendre"
-        if st.button(label, key=f"open-{record.id}"):
-            open_dossier(record.id, next_step.step or 1)

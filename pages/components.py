@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 from streamlit_authenticator.controllers import CookieController
@@ -82,6 +83,17 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 def escape_md(text: str) -> str:
     """Text shown literally by Streamlit's markdown (user answers may hold * _ [ ] < …)."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty cells instead of Streamlit's English « None » in text columns."""
+    text_columns = [
+        column
+        for column in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[column])
+        and not pd.api.types.is_datetime64_any_dtype(frame[column])
+    ]
+    return frame.fillna(dict.fromkeys(text_columns, ""))
 
 
 MAX_ID = 2**31 - 1  # larger numbers cannot be row ids and overflow the databases

@@ -312,7 +312,7 @@ class StepForm:
                     label=f"Étape suivante : {STEP_TITLES[self.step + 1]}",
                     icon=":material/arrow_forward:",
                 )
-        if not self.read_only:
+        if not self.read_only and self.step != journey.SUBMIT_STEP:
             st.caption("Chaque réponse est enregistrée dès que vous la saisissez.")
 
     def _notices(self) -> None:
@@ -398,9 +398,14 @@ class StepForm:
     def _messages(self, path: str) -> None:
         if path in self.errors:
             message, existing_id = self.errors[path]
-            st.error(escape_md(message), icon=":material/error:")
+            # The verdict still judges the stored answer, so its messages would mislead here.
+            st.error(
+                escape_md(f"{message} Cette saisie n'a pas été enregistrée."),
+                icon=":material/error:",
+            )
             if existing_id is not None:
                 step_link(1, existing_id, label=f"Ouvrir la candidature n° {existing_id}")
+            return
         if self.read_only:
             return
         for reason in journey.field_reasons(self.verdict, path):

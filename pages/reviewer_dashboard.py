@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import review
 from core.calls import load_calls
-from core.formatting import format_date_fr, format_eur, format_int
+from core.formatting import count_fr, format_date_fr, format_eur, format_int, format_percent_fr
 from core.storage import Role
 from pages import components
 
@@ -45,19 +45,19 @@ for progress in board.agreements:
         min(progress.posts_ratio, 1.0),
         text=(
             f"Postes demandés : {format_int(progress.posts_requested)} sur "
-            f"{format_int(agreement.max_posts)} ({progress.posts_ratio:.0%})"
+            f"{format_int(agreement.max_posts)} ({format_percent_fr(progress.posts_ratio)})"
         ),
     )
     st.progress(
         min(progress.eur_ratio, 1.0),
         text=(
             f"Montant demandé : {format_eur(progress.eur_requested)} sur "
-            f"{format_eur(agreement.max_eur)} ({progress.eur_ratio:.0%})"
+            f"{format_eur(agreement.max_eur)} ({format_percent_fr(progress.eur_ratio)})"
         ),
     )
     st.caption(
-        f"{format_int(progress.applications)} candidature(s) déposée(s) ; "
-        f"{format_int(progress.draft_posts)} poste(s) encore en brouillon. "
+        f"{count_fr(progress.applications, 'candidature déposée', 'candidatures déposées')} ; "
+        f"{count_fr(progress.draft_posts, 'poste')} encore en brouillon. "
         f"Source : {agreement.source}."
     )
     if progress.posts_requested > agreement.max_posts or progress.eur_requested > agreement.max_eur:
@@ -73,8 +73,8 @@ else:
         st.caption("Aucune commission à venir pour les candidatures déposées.")
     for row in coming.itertuples(index=False):
         st.markdown(
-            f"- **{format_date_fr(row[0])}** : {format_int(row[1])} dossier(s), "
-            f"{format_int(row[2])} poste(s)"
+            f"- **{format_date_fr(row[0])}** : {count_fr(row[1], 'dossier')}, "
+            f"{count_fr(row[2], 'poste')}"
         )
     chart = calendar.assign(
         **{"Date d'examen": calendar["Date d'examen"].map(lambda d: d.strftime("%d/%m/%Y"))}
@@ -98,7 +98,7 @@ tables = [
     board.by_region,
     board.by_department,
 ]
-money = st.column_config.NumberColumn(format="%d €")
+money = st.column_config.NumberColumn(format="localized")  # grouped digits, as in French
 for tab, table in zip(tabs, tables, strict=True):
     with tab:
         st.dataframe(

@@ -45,9 +45,9 @@ for line in sheet.agreements:
 
 st.markdown("**Liste A : structures publiques**")
 list_a, list_b = exports.prefect_frames(sheet)
-st.dataframe(list_a, hide_index=True, width="stretch")
+st.dataframe(components.blank_missing(list_a), hide_index=True, width="stretch")
 st.markdown("**Liste B : structures privées**")
-st.dataframe(list_b, hide_index=True, width="stretch")
+st.dataframe(components.blank_missing(list_b), hide_index=True, width="stretch")
 
 today = clock.today()
 st.download_button(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import clock, exports, review
 from core.calls import load_calls
-from core.formatting import format_int
+from core.formatting import count_fr, format_int
 from core.storage import Role
 from pages import components
 
@@ -110,12 +110,13 @@ with components.db() as session:
 
 first = (int(page) - 1) * page_size + 1 if total else 0
 st.markdown(
-    f"**{format_int(total)}** candidature(s) correspondent aux filtres — "
+    f"**{count_fr(total, 'candidature')}** "
+    f"{'correspond' if total < 2 else 'correspondent'} aux filtres — "
     f"lignes {format_int(first)} à {format_int(first + len(frame) - 1 if total else 0)}, "
     f"page {int(page)} sur {pages}."
 )
 event = st.dataframe(
-    review.to_french(frame),
+    components.blank_missing(review.to_french(frame)),
     hide_index=True,
     width="stretch",
     on_select="rerun",
@@ -137,7 +138,7 @@ else:
 
 st.subheader("Exporter la liste filtrée")
 st.caption(
-    f"{format_int(total)} ligne(s), toutes pages confondues. Le CSV s'ouvre directement dans "
+    f"{count_fr(total, 'ligne')}, toutes pages confondues. Le CSV s'ouvre directement dans "
     "Excel (séparateur « ; », accents conservés)."
 )
 stamp = clock.today().isoformat()

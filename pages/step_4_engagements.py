@@ -10,5 +10,7 @@ with StepForm(4) as form:
         "pour déposer la candidature."
     )
     for commitment in form.call.commitments:
-        form.checkbox(f"commitments.{commitment.id}", label=escape_md(commitment.text))
+        # The call's own text (trusted data), with no help icon: a label with one is cut to a
+        # single line, and every word of a commitment must be readable before ticking it.
+        form.checkbox(f"commitments.{commitment.id}", label=commitment.text, help=None)
         st.caption(escape_md(f"Source : {commitment.source}"))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import clock, journey
 from core.fields import STEP_TITLES
-from core.formatting import format_date_fr, format_datetime_fr, format_eur
+from core.formatting import count_fr, format_date_fr, format_datetime_fr, format_eur
 from core.storage import NotSubmittable, StaleVersion
 from pages import components
 from pages.eligibility_panel import NEXT_ICON, StepForm, escape_md, step_link
@@ -22,11 +22,20 @@ with StepForm(5) as form:
             ),
             icon=":material/task_alt:",
         )
+        if call.after_submission:
+            st.info(
+                escape_md(
+                    f"Et maintenant ? {call.after_submission.text} Une question : "
+                    f"{call.after_submission.contact_email}."
+                ),
+                icon=":material/info:",
+            )
     else:
         problems = journey.problems(verdict, call)
         if problems:
             st.error(
-                f"Avant de déposer, {len(problems)} point(s) à régler :", icon=":material/error:"
+                f"Avant de déposer, {count_fr(len(problems), 'point')} à régler :",
+                icon=":material/error:",
             )
             for step in sorted({p.step for p in problems}):
                 st.markdown(f"**Étape {step} — {escape_md(STEP_TITLES[step])}**")

@@ -245,7 +245,8 @@ def test_problems_are_grouped_by_the_step_that_asks_them():
     assert [(p.step, p.label) for p in found] == [
         (1, "Courriel du contact"),
         (2, "Nombre de postes demandés"),
-        (4, f"Engagement : {next(c.text for c in call.commitments if c.id == 'reporting')}"),
+        # Without its final full stop: the page adds « : Réponse manquante. » after it.
+        (4, "Engagement : " + next(c.text for c in call.commitments if c.id == "reporting")[:-1]),
     ]
     assert found[0].message.startswith("Cette adresse de courriel n'est pas valide")
     assert {p.effect for p in found} == {Effect.INCOMPLETE}

@@ -78,10 +78,10 @@ def test_dashboard(apps, reviewer):
 def test_table_filters_and_counts(apps, reviewer):
     at = page("table", reviewer).run()
     _no_writing_widget(at)
-    assert "**5** candidature(s)" in _text(at)
+    assert "**5 candidatures** correspondent" in _text(at)
     assert len(at.dataframe[0].value) == 5
     at.multiselect(key="f_departments").select("42").run()
-    assert "**1** candidature(s)" in _text(at)
+    assert "**1 candidature** correspond" in _text(at)
     frame = at.dataframe[0].value
     assert list(frame["Nom de la structure"]) == ["Commune de Saint-Étienne"]
     at.multiselect(key="f_departments").unselect("42").run()
@@ -89,7 +89,7 @@ def test_table_filters_and_counts(apps, reviewer):
     assert list(at.dataframe[0].value["Nom de la structure"]) == ["CCAS de Bobigny"]
     at.text_input(key="f_search").input("").run()
     at.selectbox(key="f_coord").select("Oui").run()
-    assert "**1** candidature(s)" in _text(at)
+    assert "**1 candidature** correspond" in _text(at)
     # Only downloads and navigation: no button that writes.
     assert len(at.button) == 0
 
@@ -159,7 +159,7 @@ def test_reviewer_navigation_holds_the_review_pages_only(apps, session, reviewer
     assert not at.exception
     assert {m.label for m in at.metric} >= {"Candidatures", "Déposées"}  # the dashboard
     at.switch_page(PAGES["table"]).run()
-    assert "**5** candidature(s)" in _text(at)
+    assert "**5 candidatures** correspondent" in _text(at)
     # An applicant's step is not among a reviewer's pages: asking for it shows no form.
     at.switch_page("pages/step_1_structure.py").run()
     assert len(at.text_input) == 0 or not any(t.label.startswith("N° SIRET") for t in at.text_input)

@@ -419,3 +419,9 @@ def test_text_that_looks_like_the_page_count_alias_prints_as_typed(application, 
     text = text_of(render(application, call))
     assert "Mairie {nb} de Bondy" in text
     assert re.search(r"page 1 / \d+", text)
+
+
+def test_the_pdf_says_what_to_do_once_signed_and_whom_to_ask(application, call):
+    text = text_of(render(application, call))
+    assert "faites-le signer par l'autorité habilitée" in text
+    assert call.after_submission.contact_email in text
