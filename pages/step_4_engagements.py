@@ -10,7 +10,7 @@ with StepForm(4) as form:
         "pour déposer la candidature."
     )
     for commitment in form.call.commitments:
-        # The call's own text (trusted data), with no help icon: a label with one is cut to a
-        # single line, and every word of a commitment must be readable before ticking it.
-        form.checkbox(f"commitments.{commitment.id}", label=commitment.text, help=None)
+        # The call's own text (trusted data), wrapped in full: every word of a commitment must
+        # be readable before ticking it.
+        form.checkbox(f"commitments.{commitment.id}", label=commitment.text, help=None, wrap=True)
         st.caption(escape_md(f"Source : {commitment.source}"))
