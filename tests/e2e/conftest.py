@@ -70,7 +70,7 @@ def context(browser) -> Iterator[object]:
         viewport={"width": 1280, "height": 1400},
         accept_downloads=True,
     )
-    ctx.set_default_timeout(20_000)
+    ctx.set_default_timeout(30_000)  # generous: CI machines have two cores
     yield ctx
     ctx.close()
 
@@ -96,6 +96,9 @@ class Shots:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
+        # Every screenshot is also a check that no page crashed on the way.
+        errors = page.locator('[data-testid="stException"]')
+        assert errors.count() == 0, f"{path.name}: {errors.first.inner_text()[:500]}"
         return path
 
 

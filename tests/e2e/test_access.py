@@ -54,6 +54,8 @@ def test_first_request_after_start_goes_through_the_login_gate(page, tmp_path, s
     ).start()
     try:
         ui.open_page(page, f"{fresh.url}/reviewer_dashboard")
+        # The run is sent through streamlit_app.py, which reruns into the login page.
+        page.get_by_role("button", name="Se connecter").wait_for(timeout=20_000)
         shot(page, "premier-acces")
         sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
         assert "eligibility" not in sidebar.lower()

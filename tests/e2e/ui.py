@@ -18,6 +18,10 @@ def wait_idle(page: Any, *, settle_ms: int = 250, timeout_ms: int = 30_000) -> N
     # A rerun starts shortly after the interaction: let it begin before checking it ended.
     page.wait_for_timeout(settle_ms)
     page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+    # On a loaded machine the rerun may start late (or chain into another, after st.rerun):
+    # only an idle state that lasts counts.
+    page.wait_for_timeout(300)
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
     page.wait_for_timeout(100)
 
 
