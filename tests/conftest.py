@@ -9,8 +9,7 @@ import secrets
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core import accounts
@@ -18,6 +17,7 @@ from core.calls import get_call
 from core.db import dispose_engine, get_engine
 from core.models import Application, Contact, Posts, Structure
 from core.storage import Role, User
+from tests.databases import fresh_postgres_database
 
 POSTGRES_URL = os.environ.get("CNFS_TEST_POSTGRES_URL")
 WAVE1 = "cnfs-2020-collectivites"
@@ -37,28 +37,13 @@ def _fast_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts, "BCRYPT_ROUNDS", 4)
 
 
-def _postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database with a random name, dropped afterwards."""
-    admin_url = make_url(POSTGRES_URL)
-    name = f"cnfs_test_{secrets.token_hex(6)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 @pytest.fixture(params=_backends)
 def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """URL of an empty database (not migrated yet)."""
     if request.param == "sqlite":
         yield f"sqlite:///{(tmp_path / 'cnfs.sqlite3').as_posix()}"
     else:
-        yield from _postgres_database()
+        yield from fresh_postgres_database(POSTGRES_URL)
 
 
 @pytest.fixture

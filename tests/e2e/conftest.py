@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from tests.databases import fresh_postgres_database
 from tests.e2e import axe
 from tests.e2e.server import REPO, StreamlitServer
 
@@ -119,17 +117,7 @@ def _postgres_admin_url() -> str:
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one module, dropped afterwards."""
-    admin_url = make_url(_postgres_admin_url())
-    name = f"cnfs_e2e_{secrets.token_hex(6)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    yield from fresh_postgres_database(_postgres_admin_url(), prefix="cnfs_e2e")
 
 
 @pytest.fixture(scope="module")
