@@ -92,6 +92,12 @@ def get_settings(
                 "(par exemple postgresql+psycopg://utilisateur@hôte/base) ou activez le mode "
                 "démonstration avec CNFS_DEMO=1."
             )
+    if demo_mode and not database_url.startswith("sqlite"):
+        # Demo mode seeds accounts whose passwords are printed on the login page.
+        raise SettingsError(
+            "Le mode démonstration ne fonctionne qu'avec la base SQLite intégrée : retirez "
+            "CNFS_DEMO=1, ou CNFS_DATABASE_URL pour une démonstration."
+        )
     key = cookie_key or env.get("CNFS_COOKIE_KEY") or None
     if demo_mode:
         key = key or _DEMO_COOKIE_KEY

@@ -276,3 +276,9 @@ def test_app_refuses_to_start_without_a_cookie_key(monkeypatch, tmp_path):
     assert "Le portail ne peut pas démarrer" in at.error[0].value
     assert "CNFS_COOKIE_KEY" in at.error[0].value
     assert not at.text_input  # no login form
+
+
+def test_demo_mode_is_refused_on_a_production_database():
+    # Demo accounts (reviewer included) have their passwords on the login page.
+    with pytest.raises(SettingsError, match="démonstration"):
+        get_settings(env={**PROD, "CNFS_DEMO": "1", "CNFS_COOKIE_KEY": KEY})
