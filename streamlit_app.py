@@ -61,12 +61,25 @@ def main() -> None:
     prepare_database(settings.database_url, settings.demo_mode)
     user = components.resolve_user(settings)
     role = user.role if user else None
+    entries = list(PAGES[role])
+    if role is None:
+        # A bookmarked page is known before login (no "Page not found"): hidden from the menu,
+        # it asks for the login and is opened again afterwards (components.require_user).
+        shown = {path for path, _, _ in entries}
+        hidden = {e[0]: e for r, es in PAGES.items() if r is not None for e in es}
+        entries += [e for path, e in hidden.items() if path not in shown]
     pages = [
-        st.Page(path, title=title, icon=icon, default=(n == 0))
-        for n, (path, title, icon) in enumerate(PAGES[role])
+        st.Page(
+            path,
+            title=title,
+            icon=icon,
+            default=(n == 0),
+            visibility="visible" if n < len(PAGES[role]) else "hidden",
+        )
+        for n, (path, title, icon) in enumerate(entries)
     ]
     current = st.navigation(pages)
-    components.mark_app_run()
+    components.mark_app_run(entries[pages.index(current)][0])
     if settings.demo_mode:
         st.sidebar.caption("Mode démonstration : données fictives.")
     components.logout_button(settings)

@@ -47,12 +47,26 @@ def current_user() -> User | None:
 
 
 _app_has_run = False
+_ROUTED_PAGE = "_cnfs_routed_page"  # the page file streamlit_app.py chose for this run
+_AFTER_LOGIN = "_cnfs_after_login"
+_FLASH_SHOWN = "_cnfs_flash_shown"  # (page file, query parameters) to reopen after login
+LOGIN_PAGE = "pages/login.py"
 
 
-def mark_app_run() -> None:
-    """Called by streamlit_app.py once it has set up navigation."""
+def go_after_login() -> None:
+    """Reopen the page a visitor asked for before logging in, if any; else rerun."""
+    target = st.session_state.pop(_AFTER_LOGIN, None)
+    if target is None:
+        st.rerun()
+    page, params = target
+    st.switch_page(page, query_params=params)
+
+
+def mark_app_run(page_path: str) -> None:
+    """Called by streamlit_app.py once it has set up navigation and chosen the page."""
     global _app_has_run
     _app_has_run = True
+    st.session_state[_ROUTED_PAGE] = page_path
 
 
 def ensure_routed() -> None:
@@ -68,9 +82,20 @@ def ensure_routed() -> None:
 
 
 def require_user(*roles: Role) -> User:
-    """The logged-in user if they have one of these roles; otherwise stop the page."""
+    """The logged-in user if they have one of these roles; otherwise stop the page.
+
+    A visitor who is not logged in is sent to the login page, and back here afterwards.
+    """
     ensure_routed()
     user = current_user()
+    routed_page = st.session_state.get(_ROUTED_PAGE)
+    if user is None and routed_page is not None and routed_page != LOGIN_PAGE:
+        if not st.session_state.get(_LOGGED_OUT):  # after a logout, start from Accueil
+            st.session_state[_AFTER_LOGIN] = (routed_page, st.query_params.to_dict())
+        shown = st.session_state.pop(_FLASH_SHOWN, None)
+        if shown:
+            flash(shown)  # say it again on the login page
+        st.switch_page(LOGIN_PAGE)
     if user is None or (roles and user.role not in roles):
         st.error("Cette page n'est pas accessible avec votre compte.")
         st.stop()
@@ -114,6 +139,7 @@ def flash(message: str) -> None:
 
 def show_flash() -> None:
     message = st.session_state.pop(_FLASH, None)
+    st.session_state[_FLASH_SHOWN] = message  # kept for a redirect within this run
     if message:
         st.info(message)
 

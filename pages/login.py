@@ -28,7 +28,7 @@ if submitted:
             if outcome.user is not None:
                 components.start_session(settings, session, outcome.user)
         if outcome.user is not None:
-            st.rerun()
+            components.go_after_login()
         st.error(outcome.message)
 
 st.caption("Pas encore de compte ? Ouvrez « Créer un compte » dans le menu.")

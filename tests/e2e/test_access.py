@@ -78,3 +78,34 @@ def test_reviewer_can_open_them(page, server, shot):
     ui.login(page, server.url, "instructeur@anct.gouv.fr", REVIEWER_PASSWORD)
     shot(page, "instructeur")
     assert page.get_by_role("heading", name="Tableau de bord").first.is_visible()
+
+
+def test_a_bookmarked_step_asks_for_login_then_reopens_it(page, server, shot):
+    # An interrupted secretary comes back through her bookmark after the login expired.
+    from core import accounts, storage
+    from core.db import dispose_engine, get_engine, session_scope
+    from core.models import Application, Structure
+
+    engine = get_engine(server.database_url)
+    with session_scope(engine) as session:
+        owner = accounts.get_user_by_email(session=session, email="mairie@bondy.fr")
+        record = storage.create_application(
+            session=session,
+            user=owner,
+            call_id="cnfs-2020-collectivites",
+            data=Application(structure=Structure(name="Mairie de Bondy (signet)")),
+        )
+    dispose_engine(server.database_url)
+
+    ui.open_page(page, f"{server.url}/step_2_postes?dossier={record.id}")
+    page.get_by_role("button", name="Se connecter").wait_for()
+    shot(page, "signet-connexion")
+    assert "Page not found" not in page.content()
+    page.get_by_label("Adresse électronique").fill("mairie@bondy.fr")
+    page.get_by_label("Mot de passe").fill(APPLICANT_PASSWORD)
+    ui.click(page, "Se connecter")
+    page.get_by_role("heading", name="Étape 2 — Postes").wait_for()
+    ui.wait_idle(page)
+    shot(page, "signet-ouvert")
+    assert "Mairie de Bondy (signet)" in ui.main_text(page)
+    assert f"dossier={record.id}" in page.url
