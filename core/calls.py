@@ -101,6 +101,13 @@ class TerritorialAgreement(Strict):
     source: str
 
 
+class PriorityProgrammes(Strict):
+    """Territorial programmes the prefects favour, offered as a multiple choice."""
+
+    names: list[str] = Field(min_length=1)
+    source: str
+
+
 class AfterSubmission(Strict):
     """What the applicant does once the application is submitted, and whom to ask."""
 
@@ -142,6 +149,8 @@ class Call(Strict):
     commitments: list[Commitment] = Field(min_length=1)
     territorial_agreements: list[TerritorialAgreement] = Field(default_factory=list)
     after_submission: AfterSubmission | None = None
+    france_services_notice: Redirect | None = None  # said to structures holding a France Services
+    priority_programmes: PriorityProgrammes | None = None
     coordinator: OptionalRequest | None = None
     consolidation: OptionalRequest | None = None
 

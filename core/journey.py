@@ -30,26 +30,9 @@ from core.storage import ApplicationRecord, SubmissionRecord, User
 SUBMIT_STEP = 5
 
 
-class Programme(NamedTuple):
-    name: str
-    # The form field that already asks about it, if any (QPV has its own yes/no question).
-    asked_by: str | None = None
-
-
-# Priority programmes the prefects look at (circulaire aux préfets, annexe 2).
-PRIORITY_PROGRAMMES_SOURCE = "Circulaire aux préfets, annexe 2"
-PRIORITY_PROGRAMMES: tuple[Programme, ...] = (
-    Programme("Action cœur de ville"),
-    Programme("Petites villes de demain"),
-    Programme("Quartiers prioritaires de la politique de la ville (QPV)", "structure.qpv"),
-    Programme("Territoires d'industrie"),
-    Programme("Fabriques de territoire"),
-)
-
-
-def programme_choices() -> list[str]:
-    """Programmes offered in the multiple choice (those without their own question)."""
-    return [p.name for p in PRIORITY_PROGRAMMES if p.asked_by is None]
+def programme_choices(call: Call) -> list[str]:
+    """Priority programmes offered in the multiple choice, from the call file."""
+    return list(call.priority_programmes.names) if call.priority_programmes else []
 
 
 class CallNotOpen(Exception):
@@ -371,6 +354,11 @@ def _sources(sources: list[str]) -> str:
     return " ; ".join(dict.fromkeys(sources))
 
 
+def _programmes_source(call: Call) -> str:
+    programmes = call.priority_programmes
+    return f" (Source : {programmes.source})" if programmes else ""
+
+
 def help_text(path: str, call: Call, application: Application) -> str | None:
     """Help shown beside a question, quoting the call's sources where they answer it."""
     s = application.structure
@@ -424,12 +412,12 @@ def help_text(path: str, call: Call, application: Application) -> str | None:
     if path == "structure.qpv":
         return (
             "Votre structure intervient-elle dans un quartier prioritaire de la politique de la "
-            f"ville ? Ces projets sont prioritaires. (Source : {PRIORITY_PROGRAMMES_SOURCE})"
+            f"ville ? Ces projets sont prioritaires.{_programmes_source(call)}"
         )
     if path == "structure.priority_programmes":
         return (
             "Programmes auxquels votre projet se rattache : ils sont prioritaires pour l'avis du "
-            f"préfet. (Source : {PRIORITY_PROGRAMMES_SOURCE})"
+            f"préfet.{_programmes_source(call)}"
         )
     if path == "contact.email":
         return "Adresse à laquelle l'ANCT vous écrira, par exemple prenom.nom@mairie.fr."

@@ -263,13 +263,9 @@ def _check_structure(check: _Check, app: Application, call: Call) -> None:
             check.need(path)
     if s.france_services:
         check.flag("france_services")
-        check.reason(
-            "structure.france_services",
-            "Votre structure porte une France Services : elle fait l'objet d'une attention "
-            "particulière. Le conseiller numérique y vient en complément des deux agents "
-            "d'accueil (ou plus), sur ses missions de conseil numérique.",
-            ["Circulaire aux préfets, annexe 3"],
-        )
+        if call.france_services_notice:
+            notice = call.france_services_notice
+            check.reason("structure.france_services", notice.message, notice.sources)
     if s.qpv:
         check.flag("qpv")
     if s.priority_programmes:

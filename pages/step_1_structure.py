@@ -29,7 +29,7 @@ with StepForm(1) as form:
     form.text("structure.address")
     form.yes_no("structure.france_services")
     form.yes_no("structure.qpv")
-    form.multi("structure.priority_programmes", journey.programme_choices())
+    form.multi("structure.priority_programmes", journey.programme_choices(form.call))
 
     st.subheader("Personne à contacter", anchor=False)
     form.text("contact.name")

@@ -302,10 +302,11 @@ def test_help_texts_quote_the_call():
     )
 
 
-def test_priority_programmes_come_from_annex_2_and_qpv_has_its_own_question():
-    names = [p.name for p in journey.PRIORITY_PROGRAMMES]
-    assert len(names) == 5
-    assert journey.programme_choices() == [
+def test_priority_programmes_come_from_the_call_and_qpv_has_its_own_question():
+    call = get_call(WAVE1)
+    assert "QPV" not in " ".join(journey.programme_choices(call))  # asked by structure.qpv
+    assert "annexe 2" in journey.help_text("structure.priority_programmes", call, Application())
+    assert journey.programme_choices(call) == [
         "Action cœur de ville",
         "Petites villes de demain",
         "Territoires d'industrie",

@@ -306,9 +306,7 @@ def test_hostile_answers_are_kept_without_breaking_the_filter_columns(
 ):
     # Too long for the SIRET column, a department that does not exist, an absurd count.
     hostile = make_application(siret="1" * 400, department="Seine-Saint-Denis", count=10**12)
-    first = storage.create_application(
-        session=session, user=applicant, call_id=WAVE1, data=hostile
-    )
+    first = storage.create_application(session=session, user=applicant, call_id=WAVE1, data=hostile)
     assert first.data.structure.siret == "1" * 400  # kept as typed, for the user to fix
     assert first.data.posts.count == 10**12
     # The same mistyped SIRET from another account is not taken for an existing structure.
