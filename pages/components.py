@@ -150,12 +150,21 @@ def _cookie_controller(settings: Settings) -> CookieController:
     return CookieController(settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days)
 
 
+# The browser component that writes the cookie acts when it is mounted; a rerun that follows
+# at once can unmount it first. Rendering it on a few consecutive runs makes the write certain.
+COOKIE_OP_RUNS = 3
+
+
 def _apply_cookie_op(settings: Settings) -> None:
-    op = st.session_state.pop(_COOKIE_OP, None)
+    op = st.session_state.get(_COOKIE_OP)
     if op is None:
         return
+    action, token, runs_left = op
+    if runs_left <= 1:
+        del st.session_state[_COOKIE_OP]
+    else:
+        st.session_state[_COOKIE_OP] = (action, token, runs_left - 1)
     controller = _cookie_controller(settings)
-    action, token = op
     if action == "set":
         controller.cookie_model.cookie_manager.set(
             settings.cookie_name,
@@ -178,7 +187,7 @@ def start_session(settings: Settings, session: Session, user: User) -> None:
     version = auth.session_version(session=session, user_id=user.id)
     st.session_state[_AUTH] = {"user_id": user.id, "sv": version}
     st.session_state[_USER] = user
-    st.session_state[_COOKIE_OP] = ("set", token)
+    st.session_state[_COOKIE_OP] = ("set", token, COOKIE_OP_RUNS)
     st.session_state.pop(_LOGGED_OUT, None)
 
 
@@ -186,7 +195,7 @@ def end_session(settings: Settings, message: str | None = None) -> None:
     """Forget the user in this tab and delete the cookie (the database side is auth.logout)."""
     st.session_state.pop(_AUTH, None)
     st.session_state.pop(_USER, None)
-    st.session_state[_COOKIE_OP] = ("delete", None)
+    st.session_state[_COOKIE_OP] = ("delete", None, COOKIE_OP_RUNS)
     st.session_state[_LOGGED_OUT] = True
     if message:
         flash(message)

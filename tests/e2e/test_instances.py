@@ -65,7 +65,7 @@ def test_two_instances_share_one_postgres_database(browser, postgres_url, tmp_pa
         applicant_ctx = browser.new_context(
             locale="fr-FR", viewport={"width": 1280, "height": 1400}
         )
-        applicant_ctx.set_default_timeout(20_000)
+        applicant_ctx.set_default_timeout(30_000)
         page = applicant_ctx.new_page()
         ui.register(
             page, first.url, name="Lou Bernard", email="dgs@ville-bondy.fr", password=PASSWORD
@@ -75,7 +75,7 @@ def test_two_instances_share_one_postgres_database(browser, postgres_url, tmp_pa
         applicant_ctx.close()
 
         reviewer_ctx = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1400})
-        reviewer_ctx.set_default_timeout(20_000)
+        reviewer_ctx.set_default_timeout(30_000)
         page = reviewer_ctx.new_page()
         ui.login(page, second.url, *REVIEWER)
         ui.click(page, "Candidatures", role="link")
@@ -94,7 +94,7 @@ def test_sigkill_while_editing_loses_nothing_saved(browser, tmp_path, shot):
         database_url=f"sqlite:///{(tmp_path / 'cnfs.sqlite3').as_posix()}", data_dir=tmp_path
     )
     ctx = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1400})
-    ctx.set_default_timeout(20_000)
+    ctx.set_default_timeout(30_000)
     try:
         server.start()
         page = ctx.new_page()

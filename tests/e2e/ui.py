@@ -77,6 +77,24 @@ def login(page: Any, base_url: str, email: str, password: str) -> None:
     click(page, "Se connecter")
     page.get_by_role("button", name="Se déconnecter").wait_for()
     wait_idle(page)
+    wait_for_auth_cookie(page)
+
+
+AUTH_COOKIE = "cnfs_auth"
+
+
+def wait_for_auth_cookie(page: Any, timeout_ms: int = 15_000) -> None:
+    """Wait until the browser holds the login cookie (written by JavaScript after the rerun).
+
+    A person does not reload within milliseconds of logging in; a test does, and would then
+    race the script that writes the cookie.
+    """
+    waited = 0
+    while not any(c["name"] == AUTH_COOKIE for c in page.context.cookies()):
+        if waited >= timeout_ms:
+            raise AssertionError("le cookie de connexion n'a pas été écrit")
+        page.wait_for_timeout(100)
+        waited += 100
 
 
 def register(page: Any, base_url: str, *, name: str, email: str, password: str) -> None:
@@ -92,6 +110,7 @@ def register(page: Any, base_url: str, *, name: str, email: str, password: str) 
     click(page, "Créer mon compte")
     page.get_by_role("button", name="Se déconnecter").wait_for()
     wait_idle(page)
+    wait_for_auth_cookie(page)
 
 
 def choose_radio(page: Any, label: str | re.Pattern[str], option: str) -> None:
