@@ -123,9 +123,21 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     """One server per module on its own fresh SQLite data directory."""
-    data_dir = tmp_path_factory.mktemp("cnfs-e2e")
+    yield from _sqlite_server(tmp_path_factory, demo=False)
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    """One server per module in demo mode (demo accounts and sample applications)."""
+    yield from _sqlite_server(tmp_path_factory, demo=True)
+
+
+def _sqlite_server(factory: pytest.TempPathFactory, *, demo: bool) -> Iterator[StreamlitServer]:
+    data_dir = factory.mktemp("cnfs-demo" if demo else "cnfs-e2e")
     server = StreamlitServer(
-        database_url=f"sqlite:///{(data_dir / 'cnfs.sqlite3').as_posix()}", data_dir=data_dir
+        database_url=f"sqlite:///{(data_dir / 'cnfs.sqlite3').as_posix()}",
+        data_dir=data_dir,
+        demo=demo,
     )
     server.start()
     yield server

@@ -10,22 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.e2e import ui
-from tests.e2e.server import StreamlitServer
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("cnfs-demo")
-    server = StreamlitServer(
-        database_url=f"sqlite:///{(data_dir / 'cnfs.sqlite3').as_posix()}",
-        data_dir=data_dir,
-        demo=True,
-    )
-    server.start()
-    yield server
-    server.stop()
 
 
 def select_row(page, cell_text: str) -> None:
