@@ -75,6 +75,18 @@ def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
     )
 
 
+def login_source(*, remote_ip: object, forwarded_for: object = None) -> str:
+    """Where a login comes from: the last address a trusted proxy appended, else the socket's.
+
+    Only the last X-Forwarded-For entry is the proxy's own; earlier ones are the client's word.
+    """
+    if isinstance(forwarded_for, str) and forwarded_for.strip():
+        last = forwarded_for.split(",")[-1].strip()
+        if last:
+            return last[:64]
+    return remote_ip[:64] if isinstance(remote_ip, str) and remote_ip else UNKNOWN_SOURCE
+
+
 def _throttle_key(email: str, source: object) -> tuple[str, str]:
     # The source is what the server saw (st.context.ip_address); anything else counts as unknown.
     known = isinstance(source, str) and source.strip()

@@ -254,6 +254,13 @@ def download_button(label: str, producer: downloads.Producer, **kwargs: object) 
     )
 
 
+def login_source(settings: Settings) -> str:
+    """The client's address as the server (or the trusted proxy named in settings) saw it."""
+    header = settings.client_ip_header
+    forwarded = st.context.headers.get(header) if header else None
+    return auth.login_source(remote_ip=st.context.ip_address, forwarded_for=forwarded)
+
+
 def logout_button(settings: Settings) -> None:
     """Sidebar button that ends the user's logins everywhere (old cookies included)."""
     user = current_user()

@@ -25,7 +25,10 @@ if submitted:
     else:
         with components.db() as session:
             outcome = auth.attempt_login(
-                session=session, email=email, password=password, source=st.context.ip_address
+                session=session,
+                email=email,
+                password=password,
+                source=components.login_source(settings),
             )
             if outcome.user is not None:
                 components.start_session(settings, session, outcome.user)

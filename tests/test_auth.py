@@ -219,6 +219,36 @@ def test_production_refuses_a_missing_or_weak_cookie_key(key, message):
         get_settings(env=env)
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "a" * 32,
+        "0" * 32,
+        "some_key" * 4,  # the library's default, repeated to the required length
+        "changeme" * 4,
+        "ab" * 16,
+        "abcdefghijklmnopqrstuvwxyz012345",  # a run
+        "0123456789" * 4,
+        "passwordpasswordpassword12345678",  # a piece typed twice
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+    ],
+)
+def test_production_refuses_a_guessable_cookie_key_and_says_how_to_make_one(key):
+    with pytest.raises(SettingsError) as exc:
+        get_settings(env=PROD | {"CNFS_COOKIE_KEY": key})
+    assert "secrets.token_urlsafe(48)" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(16), secrets.token_hex]
+)
+def test_random_keys_of_the_usual_generators_are_accepted(make):
+    # 2,000 draws each (250,000 were drawn once, none refused: see the report of issue 13).
+    for _ in range(2_000):
+        key = make()
+        assert get_settings(env=PROD | {"CNFS_COOKIE_KEY": key}).cookie_key == key
+
+
 def test_library_default_keys_are_listed():
     # streamlit-authenticator's own defaults (Authenticate and its example config).
     assert {"some_key", "some_signature_key"} <= DEFAULT_COOKIE_KEYS
@@ -313,3 +343,16 @@ def test_demo_mode_is_refused_on_a_production_database():
     # Demo accounts (reviewer included) have their passwords on the login page.
     with pytest.raises(SettingsError, match="démonstration"):
         get_settings(env={**PROD, "CNFS_DEMO": "1", "CNFS_COOKIE_KEY": KEY})
+
+
+@pytest.mark.parametrize(
+    ("remote_ip", "forwarded_for", "source"),
+    [
+        ("203.0.113.9", None, "203.0.113.9"),
+        (None, None, "inconnue"),  # Streamlit gives None for 127.0.0.1
+        (None, "198.51.100.7", "198.51.100.7"),
+        (None, "1.2.3.4, 198.51.100.7", "198.51.100.7"),  # the first entry is the client's word
+    ],
+)
+def test_login_source_trusts_only_the_proxys_own_entry(remote_ip, forwarded_for, source):
+    assert auth.login_source(remote_ip=remote_ip, forwarded_for=forwarded_for) == source
