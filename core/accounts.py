@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import bcrypt
+from zxcvbn import zxcvbn
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,8 +28,26 @@ class AccountError(ValueError):
 
 
 def normalize_email(email: str) -> str:
-    """Trimmed and lower-case: one account per address, however it is typed."""
-    return email.strip().lower()
+    """NFKC, trimmed and lower-case: one account per address, however it is typed."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    """Why a (normalised) address cannot hold an account, in French; None when it can."""
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cn", "Zl", "Zp"} for ch in email):
+        return (
+            "Adresse électronique invalide : elle contient un caractère invisible (espace sans "
+            "largeur, marque de sens d'écriture…). Retapez-la au clavier plutôt que de la coller."
+        )
+    if not EMAIL_RE.match(email) or len(email) > 320:
+        return "Adresse électronique invalide : vérifiez-la (exemple : nom@mairie.fr)."
+    scripts = {unicodedata.name(ch, "?").split()[0] for ch in email if ch.isalpha()}
+    if len(scripts) > 1:
+        return (
+            "Adresse électronique invalide : elle mélange plusieurs alphabets (par exemple des "
+            "lettres cyrilliques qui ressemblent à des lettres latines). Retapez-la au clavier."
+        )
+    return None
 
 
 def password_problems(password: str) -> list[str]:
@@ -43,6 +63,12 @@ def password_problems(password: str) -> list[str]:
             "Le mot de passe ne doit pas contenir que des lettres : ajoutez au moins un chiffre "
             "ou un signe (par exemple - ! ? %)."
         )
+    if len(password) >= PASSWORD_MIN_CHARS and _too_guessable(password):
+        problems.append(
+            "Ce mot de passe est trop courant ou trop facile à deviner (mot de passe connu, "
+            "suite de chiffres ou de touches, mot du dictionnaire suivi de chiffres) : "
+            "choisissez par exemple trois ou quatre mots sans rapport, séparés par des tirets."
+        )
     size = len(password.encode("utf-8"))
     if size > PASSWORD_MAX_BYTES:
         problems.append(
@@ -50,6 +76,14 @@ def password_problems(password: str) -> list[str]:
             "(les lettres accentuées comptent pour 2 octets)."
         )
     return problems
+
+
+MIN_ZXCVBN_SCORE = 3  # zxcvbn's « safely unguessable »: about 10^8 guesses or more
+
+
+def _too_guessable(password: str) -> bool:
+    """Whether zxcvbn's lists (common passwords, words, names) and patterns crack it fast."""
+    return zxcvbn(password[:PASSWORD_MAX_BYTES])["score"] < MIN_ZXCVBN_SCORE
 
 
 def validate_password(password: str) -> None:
@@ -77,8 +111,9 @@ def create_user(
 ) -> User:
     """Create an account after checking email, name and password rules."""
     email = normalize_email(email)
-    if not EMAIL_RE.match(email) or len(email) > 320:
-        raise AccountError("Adresse électronique invalide : vérifiez-la (exemple : nom@mairie.fr).")
+    problem = email_problem(email)
+    if problem:
+        raise AccountError(problem)
     name = str(clean_text(name)).strip()
     if not name:
         raise AccountError("Indiquez votre nom.")

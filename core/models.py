@@ -13,7 +13,11 @@ from core import identifiers
 
 # Control characters (but tab and line breaks), lone surrogates and non-characters: they cannot
 # be stored as UTF-8, written to XLSX/XML or printed, and nobody types them on purpose.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Bidirectional overrides and isolates (U+202A-202E, U+2066-2069) are stripped too: they make
+# « gpj.exe » read « exe.jpg » on screen, in the PDF and in exports.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def clean_text(value: object) -> object:
