@@ -6,10 +6,10 @@ import re
 import unicodedata
 
 import bcrypt
-from zxcvbn import zxcvbn
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from core import clock
 from core.db import UserRow
