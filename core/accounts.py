@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from core import clock
+from core import clock, notifications
 from core.db import UserRow
 from core.models import clean_text
 from core.storage import Role, User
@@ -25,6 +25,18 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 class AccountError(ValueError):
     """A registration or account change refused; the message is French and says what to do."""
+
+
+class AccountExists(AccountError):
+    """The address already has an account (said to administrators, never to a visitor)."""
+
+
+# Registration answers this whether the address had an account or not: no probing of who has one.
+REGISTRATION_RECEIVED = (
+    "Demande enregistrée. Si cette adresse n'avait pas encore de compte, il est créé : "
+    "connectez-vous avec cette adresse et le mot de passe choisi. Si elle en avait déjà un, "
+    "connectez-vous avec votre mot de passe habituel."
+)
 
 
 def normalize_email(email: str) -> str:
@@ -121,7 +133,7 @@ def create_user(
         raise AccountError(f"Le nom ne doit pas dépasser {NAME_MAX_CHARS} caractères.")
     validate_password(password)
     if get_user_by_email(session=session, email=email) is not None:
-        raise AccountError("Un compte existe déjà avec cette adresse : connectez-vous.")
+        raise AccountExists("Un compte existe déjà avec cette adresse : connectez-vous.")
     row = UserRow(
         email=email,
         name=name,
@@ -136,8 +148,25 @@ def create_user(
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise AccountError("Un compte existe déjà avec cette adresse : connectez-vous.") from None
+        raise AccountExists("Un compte existe déjà avec cette adresse : connectez-vous.") from None
     return User.from_row(row)
+
+
+def register(*, session: Session, email: str, name: str, password: str) -> User | None:
+    """Self-registration of an applicant: the new User, or None when the address was taken.
+
+    The caller shows REGISTRATION_RECEIVED either way and logs nobody in, and a taken address
+    costs the same bcrypt hash as a new one: the answer and its timing tell nothing.
+    Format problems (address, name, password) are still raised: they reveal no account.
+    """
+    try:
+        return create_user(session=session, email=email, name=name, password=password)
+    except AccountExists:
+        hash_password(password)  # as long as a creation
+        existing = get_user_by_email(session=session, email=email)
+        if existing is not None:
+            notifications.registration_for_existing_account(existing)
+        return None
 
 
 def get_user_by_email(*, session: Session, email: str) -> User | None:

@@ -102,12 +102,20 @@ def require_user(*roles: Role) -> User:
     return user
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+# Streamlit's markdown links « https://… », « www.… » and « nom@domaine.fr » in its text nodes,
+# escaped or not. An invisible word joiner (U+2060) inside each trigger breaks the pattern.
+_WORD_JOINER = "\u2060"
+_AUTOLINK_TRIGGERS = re.compile(r"(?<=\\:)(?=//)|(?i:(?<=www))(?=\\\.)|(?=@)")
 
 
 def escape_md(text: str) -> str:
-    """Text shown literally by Streamlit's markdown (user answers may hold * _ [ ] < …)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    """Text shown literally by Streamlit's markdown (user answers may hold * _ [ ] < …).
+
+    Never a link either: an applicant's URL or e-mail address is shown as plain text.
+    """
+    escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    return _AUTOLINK_TRIGGERS.sub(_WORD_JOINER, escaped)
 
 
 def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:

@@ -217,3 +217,26 @@ def test_accented_addresses_in_one_alphabet_are_accepted(session):
         session=session, email="Élodie@Évry.fr", name="Élodie", password=TEST_PASSWORD
     )
     assert user.email == "élodie@évry.fr"
+
+
+# --- registration tells nothing about who has an account ---------------------------------------
+
+
+def test_registration_answers_the_same_for_a_taken_address(session, applicant, monkeypatch):
+    told = []
+    monkeypatch.setattr(
+        accounts.notifications, "registration_for_existing_account", lambda u: told.append(u.id)
+    )
+    hashes = []
+    real_hash = accounts.hash_password
+    monkeypatch.setattr(accounts, "hash_password", lambda p: hashes.append(p) or real_hash(p))
+    taken = accounts.register(
+        session=session, email=applicant.email, name="Intrus", password="cheval-agrafe-batterie-7"
+    )
+    fresh = accounts.register(
+        session=session, email="nouveau@mairie.fr", name="Nouveau", password="cheval-agrafe-7-x"
+    )
+    assert taken is None and fresh is not None
+    assert len(hashes) == 2  # one bcrypt hash each: the same time either way
+    assert told == [applicant.id]  # the owner is told (the mail is issue 13 point 6)
+    assert accounts.get_user_by_email(session=session, email=applicant.email).name != "Intrus"

@@ -166,3 +166,22 @@ def test_reviewer_navigation_holds_the_review_pages_only(apps, session, reviewer
     # An applicant's step is not among a reviewer's pages: asking for it shows no form.
     at.switch_page("pages/step_1_structure.py").run()
     assert len(at.text_input) == 0 or not any(t.label.startswith("N° SIRET") for t in at.text_input)
+
+
+def test_an_open_tab_ends_when_its_login_expires(apps, session, reviewer):
+    import datetime as dt
+    import time
+
+    from core import auth, clock
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.session_state["_cnfs_auth"] = auth.SessionTicket(
+        user_id=reviewer.id, version=1, expires_at=clock.now() + dt.timedelta(seconds=3)
+    )
+    at.run()
+    assert {m.label for m in at.metric} >= {"Candidatures"}  # the dashboard, still valid
+    time.sleep(3.5)  # the cookie's expiry passes while the tab stays open
+    at._finished_page_script_hash = ""  # through streamlit_app.py, as a browser rerun goes
+    at.run()
+    assert not at.metric
+    assert [b.label for b in at.button] == ["Se connecter"]
