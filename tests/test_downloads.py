@@ -70,3 +70,12 @@ def test_the_deferred_callable_checks_the_database_when_called(database_url, eng
         auth.logout(session=session, user_id=reviewer.id)
     with pytest.raises(downloads.SessionEnded):
         download()  # the same button, clicked after the logout
+
+
+def test_no_page_offers_a_file_without_the_click_time_check():
+    # Every download goes through pages.components.download_button (core.downloads).
+    from pathlib import Path
+
+    pages = Path(__file__).resolve().parents[1] / "pages"
+    direct = [p.name for p in pages.glob("*.py") if "st.download_button(" in p.read_text()]
+    assert direct == ["components.py"]
