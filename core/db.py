@@ -155,6 +155,25 @@ class AuditEventRow(Base):
     actor: Mapped[UserRow | None] = relationship(lazy="joined")
 
 
+class LoginThrottleRow(Base):
+    """Failed logins per address and per source (IP): one source cannot lock out the others.
+
+    Keyed by the typed address, known or not, so an unknown address answers like a known one.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("email", "source", name="uq_login_throttles_email_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))  # normalised as accounts store it
+    source: Mapped[str] = mapped_column(String(64))
+    # Password checks started in this round (counted before the check, in one UPDATE).
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rounds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # locks so far
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 def alembic_config(url: str | None = None) -> Config:
     """Alembic configuration built in code, so migrations run from the installed package."""
     cfg = Config()

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
-from core import reference
+from core import identifiers, reference
 from core.calls import Call
 from core.fields import form_order
 from core.formatting import count_fr, format_date_fr
@@ -27,7 +27,7 @@ from core.models import (
 
 AMI = "AMI collectivités"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-PHONE_RE = re.compile(r"^(?:0\d{9}|\+\d{8,15})$")
+PHONE_RE = re.compile(r"^(?:0[0-9]{9}|\+[0-9]{8,15})$")  # ASCII digits only
 PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 LEGAL_CATEGORY_RE = re.compile(r"^\d{4}$")
 # Private structures that belong to the ESS by their very status (loi n° 2014-856 art. 1).
@@ -145,7 +145,7 @@ def normalize_phone(phone: str) -> str:
 
 
 def normalize_siret(siret: str) -> str:
-    return re.sub(r"[\s.]", "", siret)
+    return identifiers.compact_siret(siret)
 
 
 class _Check:
@@ -209,7 +209,7 @@ def _check_structure(check: _Check, app: Application, call: Call) -> None:
         check.need("structure.siret")
     else:
         siret = normalize_siret(s.siret)
-        if not siret.isdigit() or len(siret) != 14:
+        if not identifiers.is_ascii_digits(siret, 14):
             check.invalid(
                 "structure.siret",
                 "structure.siret_format",

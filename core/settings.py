@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -41,30 +44,91 @@ class Settings(BaseModel):
     cookie_key: str | None
     cookie_name: str = "cnfs_auth"
     cookie_expiry_days: float = 1.0
+    # Header a trusted reverse proxy sets to the client's address (nginx: X-Forwarded-For).
+    client_ip_header: str | None = None
 
 
 def _truthy(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "oui", "on"}
 
 
+GENERATE_KEY_HINT = (
+    'par exemple la sortie de « python -c "import secrets; print(secrets.token_urlsafe(48))" »'
+)
+# A random key of 32+ characters from secrets.token_urlsafe or token_hex easily passes these.
+MIN_DISTINCT_CHARACTERS = 8
+MIN_ESTIMATED_BITS = 80
+
+
+def _estimated_bits(key: str) -> float:
+    """Entropy estimate: length times the Shannon entropy of its own character frequencies."""
+    counts = Counter(key)
+    return -sum(n * math.log2(n / len(key)) for n in counts.values())
+
+
+def _is_repetition(key: str) -> bool:
+    """« some_keysome_key… », « abcabc… »: a shorter piece repeated."""
+    return any(
+        len(key) % size == 0 and key == key[:size] * (len(key) // size)
+        for size in range(1, len(key) // 2 + 1)
+    )
+
+
+REPEATED_PIECE_CHARS = 8  # a random key of this alphabet practically never repeats 8 characters
+
+
+def _has_repeated_piece(key: str) -> bool:
+    """« passwordpassword… », « monportail2021monportail »: a run of 8 characters seen twice."""
+    pieces = [key[i : i + REPEATED_PIECE_CHARS] for i in range(len(key) - REPEATED_PIECE_CHARS + 1)]
+    return len(set(pieces)) < len(pieces)
+
+
+def _is_run(key: str) -> bool:
+    """« abcdefgh… », « 01234567… », « zyxw… »: most neighbours one code point apart."""
+    steps = [ord(b) - ord(a) for a, b in itertools.pairwise(key)]
+    return sum(abs(step) <= 1 for step in steps) > len(steps) // 2
+
+
 def check_cookie_key(key: str | None) -> None:
-    """Refuse a missing, default or short cookie signing key (French message)."""
+    """Refuse a missing, default, short or guessable cookie signing key (French message)."""
     if key is None or key.strip() == "":
         raise SettingsError(
             "Clé de signature des cookies absente : définissez CNFS_COOKIE_KEY (ou cookie_key "
-            "dans .streamlit/secrets.toml) avec au moins 32 caractères aléatoires, par exemple "
-            'la sortie de « python -c "import secrets; print(secrets.token_urlsafe(48))" ».'
+            "dans .streamlit/secrets.toml) avec au moins 32 caractères aléatoires, "
+            f"{GENERATE_KEY_HINT}."
         )
-    if key.strip().lower() in DEFAULT_COOKIE_KEYS:
+    lowered = key.strip().lower()
+    if lowered in DEFAULT_COOKIE_KEYS or any(
+        _is_repetition_of(lowered, default) for default in DEFAULT_COOKIE_KEYS if default
+    ):
         raise SettingsError(
             "Clé de signature des cookies par défaut : remplacez-la par une valeur aléatoire "
-            "propre à votre installation (CNFS_COOKIE_KEY)."
+            f"propre à votre installation (CNFS_COOKIE_KEY), {GENERATE_KEY_HINT}."
         )
     if len(key) < MIN_COOKIE_KEY_LENGTH:
         raise SettingsError(
             f"Clé de signature des cookies trop courte ({len(key)} caractères) : il en faut au "
-            f"moins {MIN_COOKIE_KEY_LENGTH}."
+            f"moins {MIN_COOKIE_KEY_LENGTH}, tirés au hasard, {GENERATE_KEY_HINT}."
         )
+    if (
+        len(set(key)) < MIN_DISTINCT_CHARACTERS
+        or _estimated_bits(key) < MIN_ESTIMATED_BITS
+        or _is_repetition(key)
+        or _has_repeated_piece(key)
+        or _is_run(key)
+    ):
+        raise SettingsError(
+            "Clé de signature des cookies trop prévisible (caractères répétés, suite ou motif) : "
+            f"n'en choisissez pas une à la main, tirez-la au hasard, {GENERATE_KEY_HINT}."
+        )
+
+
+def _is_repetition_of(key: str, piece: str) -> bool:
+    return (
+        len(key) >= len(piece)
+        and len(key) % len(piece) == 0
+        and key == piece * (len(key) // len(piece))
+    )
 
 
 def get_settings(
@@ -116,4 +180,5 @@ def get_settings(
         demo_mode=demo_mode,
         cookie_key=key,
         cookie_expiry_days=expiry,
+        client_ip_header=env.get("CNFS_CLIENT_IP_HEADER") or None,
     )

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import clock, reference
+from core import clock, identifiers, reference
 from core.calls import get_call
 from core.db import ApplicationRow, AuditEventRow, SubmissionRow, UserRow
 from core.models import Application, Status, Verdict
@@ -200,7 +200,7 @@ def normalize_siret(value: str | None) -> str | None:
     """Digits only, so « 219 300 662 00018 » and « 21930066200018 » are the same SIRET."""
     if value is None:
         return None
-    digits = "".join(ch for ch in value if not ch.isspace() and ch not in ".-")
+    digits = identifiers.compact_siret(value)
     return digits or None
 
 
@@ -222,7 +222,7 @@ def _columns(data: Application) -> dict[str, object]:
     department = reference.department(structure.department) if structure.department else None
     return {
         # A mistyped SIRET is kept in the answers but neither indexed nor made unique.
-        "siret": siret if siret and len(siret) == SIRET_LENGTH and siret.isdigit() else None,
+        "siret": siret if siret and identifiers.is_ascii_digits(siret, SIRET_LENGTH) else None,
         "structure_name": structure.name,
         "structure_type": structure.structure_type.value if structure.structure_type else None,
         "department": department.code if department else None,

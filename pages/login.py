@@ -24,7 +24,12 @@ if submitted:
         st.error("Saisissez votre adresse électronique et votre mot de passe.")
     else:
         with components.db() as session:
-            outcome = auth.attempt_login(session=session, email=email, password=password)
+            outcome = auth.attempt_login(
+                session=session,
+                email=email,
+                password=password,
+                source=components.login_source(settings),
+            )
             if outcome.user is not None:
                 components.start_session(settings, session, outcome.user)
         if outcome.user is not None:

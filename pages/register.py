@@ -5,11 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core import accounts
-from core.storage import Role
 from pages import components
 
 components.ensure_routed()
-settings = components.load_settings()
 
 st.title("Créer un compte")
 st.write(
@@ -28,7 +26,8 @@ with st.form("register"):
         autocomplete="new-password",
         help=(
             f"Au moins {accounts.PASSWORD_MIN_CHARS} caractères, pas uniquement des lettres, "
-            f"au plus {accounts.PASSWORD_MAX_BYTES} octets."
+            f"au plus {accounts.PASSWORD_MAX_BYTES} octets, et pas un mot de passe courant : "
+            "par exemple trois ou quatre mots sans rapport, séparés par des tirets."
         ),
     )
     confirmation = st.text_input(
@@ -46,14 +45,10 @@ if submitted:
     else:
         try:
             with components.db() as session:
-                user = accounts.create_user(
-                    session=session, email=email, name=name, password=password, role=Role.APPLICANT
-                )
-                components.start_session(settings, session, user)
+                accounts.register(session=session, email=email, name=name, password=password)
         except accounts.AccountError as exc:
             st.error(str(exc))
         else:
-            components.flash(
-                components.escape_md(f"Bienvenue, {user.name} : votre compte est créé.")
-            )
-            st.rerun()
+            # The same answer whether the address had an account or not (no probing).
+            components.flash(accounts.REGISTRATION_RECEIVED)
+            st.switch_page(components.LOGIN_PAGE)

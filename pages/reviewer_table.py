@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import clock, exports, review
 from core.calls import load_calls
+from core.downloads import Producer
 from core.formatting import count_fr, format_int
 from core.storage import Role
 from pages import components
@@ -144,31 +145,33 @@ st.caption(
 stamp = clock.today().isoformat()
 
 
-def _export(fmt: str) -> bytes:
+def _export(fmt: str) -> Producer:
     # Runs when the button is clicked, not on every rerun: the XLSX of 35,000 rows takes seconds.
-    with components.db() as export_session:
+    def produce(session, checked_user) -> bytes:
         content, _ = exports.export_listing(
-            session=export_session, user=user, filters=filters, fmt=fmt
+            session=session, user=checked_user, filters=filters, fmt=fmt
         )
-    return content
+        return content
+
+    return produce
 
 
 c1, c2 = st.columns(2)
-c1.download_button(
-    "Télécharger en CSV",
-    data=lambda: _export("csv"),
-    file_name=f"candidatures-{stamp}.csv",
-    mime="text/csv",
-    on_click="ignore",
-    disabled=total == 0,
-    icon=":material/download:",
-)
-c2.download_button(
-    "Télécharger en XLSX",
-    data=lambda: _export("xlsx"),
-    file_name=f"candidatures-{stamp}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    on_click="ignore",
-    disabled=total == 0,
-    icon=":material/download:",
-)
+with c1:
+    components.download_button(
+        "Télécharger en CSV",
+        _export("csv"),
+        file_name=f"candidatures-{stamp}.csv",
+        mime="text/csv",
+        disabled=total == 0,
+        icon=":material/download:",
+    )
+with c2:
+    components.download_button(
+        "Télécharger en XLSX",
+        _export("xlsx"),
+        file_name=f"candidatures-{stamp}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        disabled=total == 0,
+        icon=":material/download:",
+    )

@@ -86,24 +86,22 @@ with StepForm(5) as form:
             else:
                 st.rerun()
 
-    user, application_id = form.user, record.id
+    application_id = record.id
 
-    def pdf_bytes() -> bytes:
-        with components.db() as session:
-            return journey.pdf_for(
-                session=session,
-                user=user,
-                application_id=application_id,
-                today=clock.today(),
-                now=clock.now(),
-            )
+    def pdf_bytes(session, checked_user) -> bytes:
+        return journey.pdf_for(
+            session=session,
+            user=checked_user,
+            application_id=application_id,
+            today=clock.today(),
+            now=clock.now(),
+        )
 
-    st.download_button(
+    components.download_button(
         "Télécharger le dossier déposé (PDF)" if submission else "Télécharger un aperçu (PDF)",
-        data=pdf_bytes,
+        pdf_bytes,
         file_name=journey.pdf_filename(record),
         mime="application/pdf",
-        on_click="ignore",
         icon=":material/download:",
         key="pdf",
     )

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from core import accounts
+from core import accounts, auth
 from core.calls import get_call
 from core.db import dispose_engine, get_engine
 from core.models import Application, Contact, Posts, Structure
@@ -29,6 +29,13 @@ TEST_PASSWORD = "mot-de-passe-2021"
 _backends = [pytest.param("sqlite", id="sqlite")]
 if POSTGRES_URL:
     _backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
+
+
+def login_ticket(user: User, version: int = 1) -> auth.SessionTicket:
+    """What a logged-in tab holds (new accounts start at session version 1), valid for a day."""
+    return auth.SessionTicket(
+        user_id=user.id, version=version, expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    )
 
 
 @pytest.fixture(autouse=True)

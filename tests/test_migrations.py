@@ -6,11 +6,18 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from core.db import Base, _create_engine, alembic_config, dispose_engine, get_engine, upgrade
 
-TABLES = {"users", "applications", "submissions", "audit_events", "alembic_version"}
+TABLES = {
+    "users",
+    "applications",
+    "submissions",
+    "audit_events",
+    "login_throttles",
+    "alembic_version",
+}
 
 
 def _head() -> str:
@@ -70,3 +77,25 @@ def test_indexes_for_reviewer_filters_exist(engine):
     indexed = {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("applications")}
     for column in ("status", "department", "verdict_status", "structure_type"):
         assert ("call_id", column) in indexed
+
+
+def test_upgrade_from_the_previous_schema_keeps_accounts_and_adds_login_throttles(database_url):
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0001")
+        with plain.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (email, name, password_hash, role, created_at) "
+                    "VALUES ('dgs@ville-bondy.fr', 'Lou Bernard', 'x', 'applicant', "
+                    "'2021-01-04 09:00:00')"
+                )
+            )
+        command.upgrade(cfg, "0003")
+        assert "login_throttles" in inspect(plain).get_table_names()
+        with plain.connect() as conn:
+            emails = conn.execute(text("SELECT email FROM users")).scalars().all()
+        assert emails == ["dgs@ville-bondy.fr"]
+    finally:
+        plain.dispose()

@@ -73,10 +73,10 @@ class StreamlitServer:
     def log_path(self) -> Path:
         return self.data_dir / f"streamlit-{self.port}.log"
 
-    def start(self) -> StreamlitServer:
-        """Launch the server and block until /_stcore/health answers "ok"."""
+    def start(self, *, port: int = 0) -> StreamlitServer:
+        """Launch the server (on `port`, e.g. to restart it) and wait until it serves."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = port or free_port()
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
