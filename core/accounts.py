@@ -73,9 +73,19 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 
 def create_user(
-    *, session: Session, email: str, name: str, password: str, role: Role = Role.APPLICANT
+    *,
+    session: Session,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.APPLICANT,
+    email_confirmed: bool = False,
 ) -> User:
-    """Create an account after checking email, name and password rules."""
+    """Create an account after checking email, name and password rules.
+
+    email_confirmed: the address is vouched for (operator's command line, demo accounts);
+    self-registered applicants confirm theirs by a link (core.account_links).
+    """
     email = normalize_email(email)
     if not EMAIL_RE.match(email) or len(email) > 320:
         raise AccountError("Adresse électronique invalide : vérifiez-la (exemple : nom@mairie.fr).")
@@ -95,6 +105,7 @@ def create_user(
         failed_logins=0,
         session_version=1,
         created_at=clock.now(),
+        email_confirmed_at=clock.now() if email_confirmed else None,
     )
     session.add(row)
     try:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, notifications
 from core.accounts import (
     AccountError,
     hash_password,
@@ -101,6 +101,7 @@ def attempt_login(
             return LoginOutcome(message=GENERIC_FAILURE)
         row.locked_until = now + duration
         session.flush()
+        notifications.account_locked(User.from_row(row), session=session)
         return LoginOutcome(
             message=_locked_message(row.locked_until, now), locked_until=row.locked_until
         )

@@ -6,11 +6,19 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from core.db import Base, _create_engine, alembic_config, dispose_engine, get_engine, upgrade
 
-TABLES = {"users", "applications", "submissions", "audit_events", "alembic_version"}
+TABLES = {
+    "users",
+    "applications",
+    "submissions",
+    "audit_events",
+    "account_tokens",
+    "outbox_messages",
+    "alembic_version",
+}
 
 
 def _head() -> str:
@@ -70,3 +78,39 @@ def test_indexes_for_reviewer_filters_exist(engine):
     indexed = {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("applications")}
     for column in ("status", "department", "verdict_status", "structure_type"):
         assert ("call_id", column) in indexed
+
+
+def test_0004_upgrades_a_database_built_by_0001(database_url):
+    # Accounts made before e-mail confirmation existed: staff (created by an operator) count as
+    # confirmed, self-registered applicants confirm once; nothing else changes.
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0001")
+        with plain.begin() as conn:
+            for n, role in enumerate(("applicant", "reviewer", "admin"), start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, name, password_hash, role, failed_logins,"
+                        " session_version, created_at) VALUES (:id, :email, 'Nom', 'x', :role,"
+                        " 0, 1, '2021-01-04 09:00:00')"
+                    ),
+                    {"id": n, "email": f"{role}@exemple.fr", "role": role},
+                )
+        command.upgrade(cfg, "0004")
+        assert _current(plain) == "0004"
+        with plain.connect() as conn:
+            rows = conn.execute(
+                text("SELECT role, email_confirmed_at FROM users ORDER BY id")
+            ).all()
+            assert [(role, at is not None) for role, at in rows] == [
+                ("applicant", False),
+                ("reviewer", True),
+                ("admin", True),
+            ]
+            assert conn.execute(text("SELECT count(*) FROM outbox_messages")).scalar_one() == 0
+        command.downgrade(cfg, "0001")
+        columns = {c["name"] for c in inspect(plain).get_columns("users")}
+        assert "email_confirmed_at" not in columns
+    finally:
+        plain.dispose()
