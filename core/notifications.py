@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core import account_links, clock, outbox
 from core.accounts import EMAIL_RE, get_user_by_email, normalize_email
 from core.calls import Call
-from core.db import UserRow, session_scope
+from core.db import UserRow, get_engine, session_scope
 from core.formatting import format_date_fr, format_datetime_fr
 from core.mail import Mail
 from core.mail_texts import render
@@ -211,5 +211,5 @@ def account_locked(user: _Account, *, session: Session | None = None) -> int | N
     settings = _settings(None)
     if session is not None:
         return _lockout_notice(session, user, settings)
-    with session_scope() as own:
+    with session_scope(get_engine(settings.database_url)) as own:
         return _lockout_notice(own, user, settings)
