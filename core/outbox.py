@@ -209,6 +209,11 @@ def _status(row: OutboxRow, outbox_only: bool) -> OutboxStatus:
     )
 
 
+def status_of(*, session: Session, message_id: int, outbox_only: bool = False) -> OutboxStatus:
+    """Where one mail stands."""
+    return _status(session.get(OutboxRow, message_id, populate_existing=True), outbox_only)
+
+
 def latest(
     *,
     session: Session,

@@ -31,6 +31,7 @@ if submitted:
             components.go_after_login()
         st.error(outcome.message)
 
+st.page_link("pages/password_reset.py", label="Mot de passe oublié ?", icon=":material/key:")
 st.caption("Pas encore de compte ? Ouvrez « Créer un compte » dans le menu.")
 
 if settings.demo_mode:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import accounts
+from core import accounts, notifications
 from core.storage import Role
-from pages import components
+from pages import components, mail_components
 
 components.ensure_routed()
 settings = components.load_settings()
@@ -50,10 +50,21 @@ if submitted:
                     session=session, email=email, name=name, password=password, role=Role.APPLICANT
                 )
                 components.start_session(settings, session, user)
+                confirmation = notifications.request_email_confirmation(
+                    session=session, user=user, settings=settings
+                )
         except accounts.AccountError as exc:
             st.error(str(exc))
         else:
+            sent, _ = mail_components.sent_sentence(
+                settings,
+                mail_components.send_now(settings, confirmation),
+                "Le lien de confirmation",
+            )
             components.flash(
-                components.escape_md(f"Bienvenue, {user.name} : votre compte est créé.")
+                components.escape_md(
+                    f"Bienvenue, {user.name} : votre compte est créé. {sent} Ouvrez ce lien pour "
+                    "confirmer votre adresse avant de déposer une candidature."
+                )
             )
             st.rerun()
