@@ -467,3 +467,19 @@ def test_staff_created_by_the_command_line_are_confirmed(session):
         email_confirmed=True,
     )
     assert account_links.is_confirmed(session=session, user_id=user.id)
+
+
+def test_the_command_line_counts_and_sends_what_waits(
+    session, applicant, mailbox, settings_env, capsys
+):
+    from core.mail_cli import mail_main
+
+    notifications.request_email_confirmation(session=session, user=applicant)
+    session.commit()
+    assert mail_main(["status"]) == 0
+    assert "Courriels en attente d'envoi : 1." in capsys.readouterr().out
+    assert mail_main(["retry"]) == 0
+    assert "Envoyés : 1." in capsys.readouterr().out
+    mailbox.wait_for(applicant.email, "Confirmez votre adresse")
+    assert mail_main(["status"]) == 0
+    assert "Courriels en attente d'envoi : 0." in capsys.readouterr().out
