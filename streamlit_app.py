@@ -28,7 +28,7 @@ URL_PATHS = {
     "pages/confirm_email.py": "confirmer-adresse",
     "pages/password_reset.py": "mot-de-passe-oublie",
 }
-DEMO_OUTBOX = ("pages/demo_outbox.py", "Courriels envoyés (démonstration)", ":material/mail:")
+DEMO_OUTBOX = ("pages/demo_outbox.py", "Courriels (démonstration)", ":material/mail:")
 PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
     None: [
         ("pages/login.py", "Connexion", ":material/login:"),

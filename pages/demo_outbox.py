@@ -27,11 +27,8 @@ if not entries:
 for entry in entries:
     with st.container(border=True):
         st.markdown(f"**{components.escape_md(entry.subject)}**")
-        st.caption(
-            components.escape_md(
-                f"À : {', '.join(entry.recipients)} — {format_datetime_fr(entry.created_at)}"
-            )
-        )
+        # Plain text: an address typed by a user is not turned into a mailto link.
+        st.text(f"À : {', '.join(entry.recipients)} — {format_datetime_fr(entry.created_at)}")
         st.text(entry.body or "")  # plain text: names typed by users are never markup here
         if entry.attachment_name:
             st.caption(components.escape_md(f"Pièce jointe : {entry.attachment_name}"))

@@ -45,7 +45,7 @@ def sent_sentence(settings: Settings, status: OutboxStatus | None, what: str) ->
     if status.outbox_only and settings.demo_mode:
         return (
             f"{what} pour {addresses} n'est pas envoyé en démonstration : lisez-le dans "
-            "« Courriels envoyés (démonstration) ».",
+            "le menu « Courriels (démonstration) ».",
             True,
         )
     if status.outbox_only:
@@ -65,9 +65,10 @@ def address_notice(settings: Settings, user: User, *, key: str) -> bool:
     with components.db() as session:
         if account_links.is_confirmed(session=session, user_id=user.id):
             return False
+    where = " (en démonstration : menu « Courriels (démonstration) »)" if settings.demo_mode else ""
     st.warning(
         components.escape_md(
-            f"Adresse électronique à confirmer : ouvrez le lien envoyé à {user.email}. "
+            f"Adresse électronique à confirmer : ouvrez le lien envoyé à {user.email}{where}. "
             "Vous pouvez préparer votre candidature, mais pas la déposer avant."
         ),
         icon=":material/mark_email_unread:",
