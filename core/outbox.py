@@ -270,6 +270,7 @@ class RetryLoop:
     def __init__(self, engine: Engine, settings: MailSettings) -> None:
         self.engine, self.settings = engine, settings
         self._wake = threading.Event()
+        self._stopped = False
         self._thread = threading.Thread(target=self._run, name="cnfs-outbox", daemon=True)
 
     def start(self) -> RetryLoop:
@@ -279,8 +280,13 @@ class RetryLoop:
     def kick(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        self._thread.join(timeout=30)
+
     def _run(self) -> None:
-        while True:
+        while not self._stopped:
             try:
                 deliver(self.engine, self.settings)
             except Exception:  # a database hiccup must not end the loop

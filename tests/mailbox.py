@@ -65,6 +65,28 @@ class Mailbox:
         self._controller.start()
         return self
 
+    def start_tls(self, tls_context, authenticator, *, implicit: bool = False) -> Mailbox:
+        """Serve over TLS (implicit, or STARTTLS required) with AUTH allowed only under TLS."""
+        tls = (
+            {"ssl_context": tls_context}
+            if implicit
+            else {
+                "tls_context": tls_context,
+                "require_starttls": True,
+            }
+        )
+        self._controller = Controller(
+            self,
+            hostname="127.0.0.1",
+            port=self.port,
+            authenticator=authenticator,
+            # aiosmtpd does not count an implicit-TLS session as TLS: the socket is TLS anyway.
+            auth_require_tls=not implicit,
+            **tls,
+        )
+        self._controller.start()
+        return self
+
     def stop(self) -> None:
         if self._controller is not None:
             self._controller.stop()

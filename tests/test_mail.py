@@ -483,3 +483,97 @@ def test_the_command_line_counts_and_sends_what_waits(
     mailbox.wait_for(applicant.email, "Confirmez votre adresse")
     assert mail_main(["status"]) == 0
     assert "Courriels en attente d'envoi : 0." in capsys.readouterr().out
+
+
+def test_the_retry_loop_sends_when_kicked(engine, session, applicant, mailbox, settings_env):
+    loop = outbox.RetryLoop(engine, settings_env.mail).start()
+    try:
+        notifications.password_reset_requested(session=session, email=applicant.email)
+        session.commit()
+        loop.kick()  # what the « Mot de passe oublié ? » page does after its commit
+        mailbox.wait_for(applicant.email, "nouveau mot de passe", timeout_s=20)
+    finally:
+        loop.stop()
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1, and an SSL context of clients that trust only it."""
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "smtp.crt", tmp_path / "smtp.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_file, key_file)
+    return server, cert_file
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_with_login_and_a_verified_certificate(tmp_path, monkeypatch, security):
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    server_tls, cert_file = _self_signed(tmp_path)
+    box = Mailbox()
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"secret-smtp-2021")
+
+    box.start_tls(server_tls, authenticator, implicit=security == "ssl")
+    try:
+        settings = get_settings(
+            env=PROD
+            | box.env()
+            | {
+                "CNFS_SMTP_SECURITY": security,
+                "CNFS_SMTP_USER": "cnfs",
+                "CNFS_SMTP_PASSWORD": "secret-smtp-2021",
+                "CNFS_BASE_URL": BASE_URL,
+            },
+            require_cookie_key=False,
+        )
+        message = mail.Mail(recipients=["maire@exemple.fr"], subject="Essai", body="Bonjour.")
+        # Without the test certificate in the trust store, the server is refused.
+        with pytest.raises(mail.MailError, match="CERTIFICATE_VERIFY_FAILED"):
+            mail.send(message, settings.mail)
+        assert box.received == []
+        trusting = ssl.create_default_context(cafile=str(cert_file))
+        monkeypatch.setattr(mail.ssl, "create_default_context", lambda: trusting)
+        mail.send(message, settings.mail)
+        assert logins[-1] == (b"cnfs", b"secret-smtp-2021")
+        assert box.wait_for("maire@exemple.fr", "Essai").body.strip() == "Bonjour."
+    finally:
+        box.stop()
