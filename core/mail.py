@@ -18,7 +18,7 @@ class MailError(RuntimeError):
 
 
 class Mail(BaseModel):
-    """What a mail says; built by core.notifications, stored in the outbox, sent from there."""
+    """What a mail says; built by core.mail_events, stored in the outbox, sent from there."""
 
     recipients: list[str]
     subject: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import account_links, notifications, outbox
+from core import account_links, mail_events, outbox
 from core.db import get_engine
 from core.formatting import format_datetime_fr
 from core.outbox import OutboxStatus
@@ -75,7 +75,7 @@ def address_notice(settings: Settings, user: User, *, key: str) -> bool:
     )
     if st.button("Recevoir un nouveau lien de confirmation", key=key):
         with components.db() as session:
-            message_id = notifications.request_email_confirmation(
+            message_id = mail_events.request_email_confirmation(
                 session=session, user=user, settings=settings
             )
         if message_id is None:

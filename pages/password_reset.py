@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import account_links, accounts, notifications
+from core import account_links, accounts, mail_events
 from pages import components, mail_components
 
 components.ensure_routed()
@@ -32,7 +32,7 @@ if token is None:
             st.error("Adresse électronique invalide : vérifiez-la (exemple : nom@mairie.fr).")
         else:
             with components.db() as session:
-                notifications.password_reset_requested(
+                mail_events.password_reset_requested(
                     session=session, email=email, settings=settings
                 )
             mail_components.send_later(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import accounts, notifications
+from core import accounts, mail_events
 from core.storage import Role
 from pages import components, mail_components
 
@@ -50,7 +50,7 @@ if submitted:
                     session=session, email=email, name=name, password=password, role=Role.APPLICANT
                 )
                 components.start_session(settings, session, user)
-                confirmation = notifications.request_email_confirmation(
+                confirmation = mail_events.request_email_confirmation(
                     session=session, user=user, settings=settings
                 )
         except accounts.AccountError as exc:

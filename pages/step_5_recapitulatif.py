@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import clock, journey, notifications, outbox
+from core import clock, journey, mail_events, outbox
 from core.fields import STEP_TITLES
 from core.formatting import count_fr, format_date_fr, format_datetime_fr, format_eur
 from core.storage import EmailNotConfirmed, NotSubmittable, StaleVersion
@@ -16,7 +16,7 @@ def acknowledgement(application_id: int) -> outbox.OutboxStatus | None:
     with components.db() as session:
         return outbox.latest(
             session=session,
-            kind=notifications.DEPOSIT_ACKNOWLEDGEMENT,
+            kind=mail_events.DEPOSIT_ACKNOWLEDGEMENT,
             application_id=application_id,
             outbox_only=settings.mail.outbox_only,
         )

@@ -11,7 +11,18 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from core import account_links, accounts, auth, journey, mail, notifications, outbox, pdf, storage
+from core import (
+    account_links,
+    accounts,
+    auth,
+    journey,
+    mail,
+    mail_events,
+    notifications,
+    outbox,
+    pdf,
+    storage,
+)
 from core.db import OutboxRow, session_scope
 from core.formatting import format_date_fr
 from core.settings import SettingsError, get_settings
@@ -78,13 +89,13 @@ def test_the_sender_delivers_french_text_and_a_pdf(mailbox, settings_env):
 
 def test_a_confirmation_link_confirms_the_address_once(engine, session, mailbox, settings_env):
     user = _unconfirmed(session)
-    notifications.request_email_confirmation(session=session, user=user)
+    mail_events.request_email_confirmation(session=session, user=user)
     session.commit()
     assert outbox.deliver(engine, settings_env.mail).sent == 1
 
     received = mailbox.wait_for(user.email, "Confirmez votre adresse")
     assert "Bonjour Secrétariat de Pantin" in received.body
-    link = received.link(notifications.CONFIRM_PATH)
+    link = received.link(mail_events.CONFIRM_PATH)
     assert link.startswith(f"{BASE_URL}/confirmer-adresse?jeton=")  # from settings only
     assert not account_links.is_confirmed(session=session, user_id=user.id)
 
@@ -120,10 +131,10 @@ def test_an_unconfirmed_applicant_prepares_but_cannot_submit(
         )
     session.rollback()
 
-    notifications.request_email_confirmation(session=session, user=user)
+    mail_events.request_email_confirmation(session=session, user=user)
     session.commit()
     outbox.deliver(engine, settings_env.mail)
-    link = mailbox.wait_for(user.email, "Confirmez").link(notifications.CONFIRM_PATH)
+    link = mailbox.wait_for(user.email, "Confirmez").link(mail_events.CONFIRM_PATH)
     account_links.confirm_email(session=session, token=_token(link))
     session.commit()
     submission, _ = journey.submit(
@@ -210,7 +221,7 @@ def test_a_mail_server_down_loses_no_deposit_and_the_mail_follows(
     ).dossier_number
     status = outbox.latest(
         session=session,
-        kind=notifications.DEPOSIT_ACKNOWLEDGEMENT,
+        kind=mail_events.DEPOSIT_ACKNOWLEDGEMENT,
         application_id=submission.application_id,
     )
     assert (status.status, status.attempts) == ("pending", 1)
@@ -229,7 +240,7 @@ def test_a_mail_server_down_loses_no_deposit_and_the_mail_follows(
     session.expire_all()
     status = outbox.latest(
         session=session,
-        kind=notifications.DEPOSIT_ACKNOWLEDGEMENT,
+        kind=mail_events.DEPOSIT_ACKNOWLEDGEMENT,
         application_id=submission.application_id,
     )
     assert (status.status, status.attempts) == ("sent", 2)
@@ -243,8 +254,8 @@ def test_retry_delays_grow_then_stay_at_six_hours():
 
 def test_two_senders_at_once_send_a_mail_once(engine, session, applicant, mailbox, settings_env):
     notifications.account_locked(applicant, session=session)
-    for _ in range(notifications.CONFIRMATIONS_PER_HOUR):
-        notifications.request_email_confirmation(session=session, user=applicant)
+    for _ in range(mail_events.CONFIRMATIONS_PER_HOUR):
+        mail_events.request_email_confirmation(session=session, user=applicant)
     session.commit()
     barrier = threading.Barrier(4)
     reports = []
@@ -265,14 +276,14 @@ def test_two_senders_at_once_send_a_mail_once(engine, session, applicant, mailbo
 
 def test_password_reset_by_link(engine, session, applicant, mailbox, settings_env):
     version = auth.session_version(session=session, user_id=applicant.id)
-    notifications.password_reset_requested(
+    mail_events.password_reset_requested(
         session=session, email="  SECRETARIAT@mairie-saint-denis.fr"
     )
     session.commit()
     outbox.deliver(engine, settings_env.mail)
     received = mailbox.wait_for(applicant.email, "nouveau mot de passe")
     assert "ne sert qu'une fois" in received.body
-    token = _token(received.link(notifications.RESET_PATH))
+    token = _token(received.link(mail_events.RESET_PATH))
 
     with pytest.raises(accounts.AccountError):  # a refused password keeps the link usable
         account_links.reset_password(session=session, token=token, new_password="court")
@@ -324,15 +335,15 @@ def test_using_a_reset_link_revokes_the_other_ones(session, applicant):
 
 
 def test_a_reset_for_an_unknown_address_records_nothing(session, applicant):
-    notifications.password_reset_requested(session=session, email="personne@exemple.fr")
+    mail_events.password_reset_requested(session=session, email="personne@exemple.fr")
     assert session.execute(select(OutboxRow)).first() is None
 
 
 def test_reset_requests_are_limited_per_hour(session, applicant):
-    for _ in range(notifications.RESET_REQUESTS_PER_HOUR + 3):
-        notifications.password_reset_requested(session=session, email=applicant.email)
+    for _ in range(mail_events.RESET_REQUESTS_PER_HOUR + 3):
+        mail_events.password_reset_requested(session=session, email=applicant.email)
     rows = session.execute(select(OutboxRow)).scalars().all()
-    assert len(rows) == notifications.RESET_REQUESTS_PER_HOUR
+    assert len(rows) == mail_events.RESET_REQUESTS_PER_HOUR
 
 
 def test_one_reset_link_used_from_many_tabs_at_once_works_once(engine, session, applicant):
@@ -394,9 +405,7 @@ def test_the_owner_is_told_when_the_account_gets_locked(
 def test_the_lockout_hook_works_without_a_session(engine, session, reviewer, settings_env):
     assert notifications.account_locked(reviewer) is not None
     assert (
-        outbox.latest(
-            session=session, kind=notifications.ACCOUNT_LOCKED, user_id=reviewer.id
-        ).status
+        outbox.latest(session=session, kind=mail_events.ACCOUNT_LOCKED, user_id=reviewer.id).status
         == "pending"
     )
 
@@ -409,7 +418,7 @@ def test_outbox_only_mode_records_and_never_sends(
     monkeypatch.delenv("CNFS_SMTP_HOST", raising=False)
     settings = get_settings(require_cookie_key=False)
     assert settings.mail.outbox_only
-    notifications.request_email_confirmation(session=session, user=applicant, settings=settings)
+    mail_events.request_email_confirmation(session=session, user=applicant, settings=settings)
     session.commit()
     assert outbox.deliver(engine, settings.mail).sent == 0
     [entry] = outbox.recent(session=session)
@@ -474,7 +483,7 @@ def test_the_command_line_counts_and_sends_what_waits(
 ):
     from core.mail_cli import mail_main
 
-    notifications.request_email_confirmation(session=session, user=applicant)
+    mail_events.request_email_confirmation(session=session, user=applicant)
     session.commit()
     assert mail_main(["status"]) == 0
     assert "Courriels en attente d'envoi : 1." in capsys.readouterr().out
@@ -488,7 +497,7 @@ def test_the_command_line_counts_and_sends_what_waits(
 def test_the_retry_loop_sends_when_kicked(engine, session, applicant, mailbox, settings_env):
     loop = outbox.RetryLoop(engine, settings_env.mail).start()
     try:
-        notifications.password_reset_requested(session=session, email=applicant.email)
+        mail_events.password_reset_requested(session=session, email=applicant.email)
         session.commit()
         loop.kick()  # what the « Mot de passe oublié ? » page does after its commit
         mailbox.wait_for(applicant.email, "nouveau mot de passe", timeout_s=20)

@@ -9,7 +9,7 @@ import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core import account_links, accounts, auth, notifications, storage
+from core import account_links, accounts, auth, mail_events, storage
 from core.db import OutboxRow, dispose_engine
 from tests.conftest import TEST_PASSWORD
 from tests.mailbox import Mailbox
@@ -74,7 +74,7 @@ def test_registration_mails_a_link_that_confirms_the_address(session, mailbox):
     assert "Le lien de confirmation a été envoyé à lucie.bernard@mairie-pantin.fr" in _texts(at)
 
     received = mailbox.wait_for("lucie.bernard@mairie-pantin.fr", "Confirmez votre adresse")
-    link = received.link(notifications.CONFIRM_PATH)
+    link = received.link(mail_events.CONFIRM_PATH)
     assert link.startswith(BASE_URL + "/confirmer-adresse?jeton=")
     at.query_params["jeton"] = _token(link)
     at.switch_page("pages/confirm_email.py").run()
@@ -105,7 +105,7 @@ def test_a_reset_request_answers_the_same_whether_the_account_exists(session, ap
     assert [s.value for s in known.success] == [s.value for s in unknown.success]
     assert SAME_ANSWER in known.success[0].value
     kinds = session.execute(select(OutboxRow.kind, OutboxRow.recipients)).all()
-    assert kinds == [(notifications.RESET_PASSWORD, [applicant.email])]
+    assert kinds == [(mail_events.RESET_PASSWORD, [applicant.email])]
 
 
 def test_the_reset_link_sets_a_new_password_and_ends_every_login(session, applicant):
@@ -161,7 +161,7 @@ def test_an_unconfirmed_address_holds_the_deposit_and_offers_a_new_link(session)
     portal.at.button(key="resend_confirmation").click().run()
     portal.check()
     rows = session.execute(select(OutboxRow.kind)).scalars().all()
-    assert rows == [notifications.CONFIRM_EMAIL]
+    assert rows == [mail_events.CONFIRM_EMAIL]
 
 
 def test_a_deposit_with_the_mail_server_down_is_recorded_and_the_user_told(
