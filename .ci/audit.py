@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 SERVICES = ("pypi", "osv")
-RUN_TIMEOUT_S = 180  # the whole audit; each request also has pip-audit's --timeout
+RUN_TIMEOUT_S = 90  # per database; each request also has pip-audit's --timeout
 SOCKET_TIMEOUT_S = "10"
 
 
