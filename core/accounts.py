@@ -33,9 +33,10 @@ class AccountExists(AccountError):
 
 # Registration answers this whether the address had an account or not: no probing of who has one.
 REGISTRATION_RECEIVED = (
-    "Demande enregistrée. Si cette adresse n'avait pas encore de compte, il est créé : "
-    "connectez-vous avec cette adresse et le mot de passe choisi. Si elle en avait déjà un, "
-    "connectez-vous avec votre mot de passe habituel."
+    "Demande enregistrée. Si cette adresse n'avait pas encore de compte, il est créé et un "
+    "lien pour confirmer l'adresse y est envoyé : connectez-vous avec cette adresse et le mot "
+    "de passe choisi, puis ouvrez ce lien avant de déposer une candidature. Si elle en avait "
+    "déjà un, connectez-vous avec votre mot de passe habituel."
 )
 
 
@@ -119,9 +120,19 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 
 def create_user(
-    *, session: Session, email: str, name: str, password: str, role: Role = Role.APPLICANT
+    *,
+    session: Session,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.APPLICANT,
+    email_confirmed: bool = False,
 ) -> User:
-    """Create an account after checking email, name and password rules."""
+    """Create an account after checking email, name and password rules.
+
+    email_confirmed: the address is vouched for (operator's command line, demo accounts);
+    self-registered applicants confirm theirs by a link (core.account_links).
+    """
     email = normalize_email(email)
     problem = email_problem(email)
     if problem:
@@ -142,6 +153,7 @@ def create_user(
         failed_logins=0,
         session_version=1,
         created_at=clock.now(),
+        email_confirmed_at=clock.now() if email_confirmed else None,
     )
     session.add(row)
     try:

@@ -183,7 +183,9 @@ def attempt_login(
     )
     session.flush()
     if row is not None:
-        notifications.account_locked(User.from_row(row), until=until, source=key_source)
+        notifications.account_locked(
+            User.from_row(row), session=session, until=until, source=key_source
+        )
     return LoginOutcome(message=_locked_message(until, now), locked_until=until)
 
 

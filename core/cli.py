@@ -182,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--call")
     p.set_defaults(func=cmd_pdf)
     sub.add_parser("users", help="gère les comptes (python -m core users --help)", add_help=False)
+    sub.add_parser("mail", help="courriels en attente (python -m core mail --help)", add_help=False)
     sub.add_parser(
         "seed-scale", help="remplit une base de test de dossiers déposés", add_help=False
     )
@@ -195,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         from core.users_cli import users_main
 
         return users_main(argv[1:])
+    if argv[:1] == ["mail"]:
+        from core.mail_cli import mail_main
+
+        return mail_main(argv[1:])
     if argv[:1] == ["seed-scale"]:
         from core.scale_seed import seed_scale_main
 

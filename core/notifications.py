@@ -1,27 +1,44 @@
-"""Hooks for the mails the portal owes its users; the SMTP sender (issue 13, point 6) fills them.
+"""Hooks other modules call when something happens that the owner must hear about by mail.
 
-Each hook is called at the moment the event happens, inside the request that caused it. Until
-the mail sender is wired they do nothing, so no caller has to change when it is.
+Kept to the hooks themselves; what each mail says and records is in core.mail_events.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from core.storage import User
+from sqlalchemy.orm import Session
+
+from core.db import get_engine, session_scope
+
+if TYPE_CHECKING:
+    from core.mail_events import Account
 
 
-def account_locked(user: User, *, until: dt.datetime, source: str) -> None:
-    """Failed logins from one source locked this account there until `until`: tell its owner.
+def account_locked(
+    user: Account,
+    *,
+    session: Session | None = None,
+    until: dt.datetime | None = None,
+    source: str | None = None,
+) -> int | None:
+    """Failed logins from one source paused logins there until `until`: tell the owner.
 
-    The mail should say when, from where (source: an IP address or « inconnue »), that the
-    owner can still log in from their usual device, and how to reset the password.
+    In the caller's transaction when a session is given; otherwise in one of its own.
     """
+    from core import mail_events  # mail_events needs accounts, which calls these hooks
+
+    settings = mail_events.settings_or_env(None)
+    if session is not None:
+        return mail_events.lockout_notice(session, user, settings, until=until, source=source)
+    with session_scope(get_engine(settings.database_url)) as own:
+        return mail_events.lockout_notice(own, user, settings, until=until, source=source)
 
 
-def registration_for_existing_account(user: User) -> None:
-    """Someone tried to create an account with this user's address: tell its owner.
+def registration_for_existing_account(user: Account) -> None:
+    """Someone tried to create an account with this user's address.
 
     Registration answers the same whether the address has an account or not (no probing);
-    this mail is how the real owner learns of it (« vous avez déjà un compte »).
+    no mail is sent for it yet (see the issue note): the owner is not bothered by each attempt.
     """

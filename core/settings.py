@@ -9,6 +9,8 @@ import secrets
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -37,6 +39,24 @@ class SettingsError(RuntimeError):
     """A configuration the application refuses to start with; the message is in French."""
 
 
+SmtpSecurity = Literal["starttls", "ssl", "none"]
+DEFAULT_SMTP_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
+DEMO_BASE_URL = "http://localhost:8501"
+
+
+class MailSettings(BaseModel):
+    """Where mail goes: an SMTP server, or (demo, or no server configured) the outbox only."""
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: SmtpSecurity = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    sender: str = "Portail CNFS <ne-pas-repondre@localhost>"
+    timeout_s: float = 10.0
+    outbox_only: bool = True  # mails are recorded, never sent (demo mode, or no SMTP host)
+
+
 class Settings(BaseModel):
     database_url: str
     data_dir: Path
@@ -46,6 +66,9 @@ class Settings(BaseModel):
     cookie_expiry_days: float = 1.0
     # Header a trusted reverse proxy sets to the client's address (nginx: X-Forwarded-For).
     client_ip_header: str | None = None
+    # Public address of the portal: links in e-mails start with it (never with a request's Host).
+    base_url: str = DEMO_BASE_URL
+    mail: MailSettings = MailSettings()
 
 
 def _truthy(value: str) -> bool:
@@ -84,9 +107,10 @@ def _has_repeated_piece(key: str) -> bool:
 
 
 def _is_run(key: str) -> bool:
-    """« abcdefgh… », « 01234567… », « zyxw… »: most neighbours one code point apart."""
+    """« abcdefgh… », « 01234567… », « zyxw… »: most neighbours one code point apart, in the
+    same direction (counting repeats or both directions refused about 1 random hex key in 30,000)."""
     steps = [ord(b) - ord(a) for a, b in itertools.pairwise(key)]
-    return sum(abs(step) <= 1 for step in steps) > len(steps) // 2
+    return max(steps.count(1), steps.count(-1)) > len(steps) // 2
 
 
 def check_cookie_key(key: str | None) -> None:
@@ -131,11 +155,61 @@ def _is_repetition_of(key: str, piece: str) -> bool:
     )
 
 
+def _base_url(raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            f"CNFS_BASE_URL doit être l'adresse publique du portail, par exemple "
+            f"https://candidature.exemple.gouv.fr (reçu : {raw!r})."
+        )
+    return raw.strip().rstrip("/")
+
+
+def get_mail_settings(
+    env: Mapping[str, str], *, demo_mode: bool, smtp_password: str | None = None
+) -> MailSettings:
+    """SMTP settings from CNFS_SMTP_*; the password from secrets.toml wins over the environment."""
+    host = (env.get("CNFS_SMTP_HOST") or "").strip() or None
+    security = (env.get("CNFS_SMTP_SECURITY") or "starttls").strip().lower()
+    if security not in DEFAULT_SMTP_PORTS:
+        raise SettingsError(
+            f"CNFS_SMTP_SECURITY doit valoir starttls, ssl ou none (reçu : {security!r})."
+        )
+    port_raw = (env.get("CNFS_SMTP_PORT") or "").strip() or str(DEFAULT_SMTP_PORTS[security])
+    if not port_raw.isascii() or not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+        raise SettingsError(f"CNFS_SMTP_PORT doit être un numéro de port (reçu : {port_raw!r}).")
+    user = (env.get("CNFS_SMTP_USER") or "").strip() or None
+    password = smtp_password or env.get("CNFS_SMTP_PASSWORD") or None
+    if user and security == "none" and host not in {"localhost", "127.0.0.1", "::1"}:
+        # The password would cross the network in clear text.
+        raise SettingsError(
+            "Identifiants SMTP sans chiffrement : choisissez CNFS_SMTP_SECURITY=starttls ou ssl."
+        )
+    timeout_raw = env.get("CNFS_SMTP_TIMEOUT") or "10"
+    try:
+        timeout = float(timeout_raw)
+    except ValueError:
+        raise SettingsError(
+            f"CNFS_SMTP_TIMEOUT doit être un nombre de secondes (reçu : {timeout_raw!r})."
+        ) from None
+    return MailSettings(
+        smtp_host=host,
+        smtp_port=int(port_raw),
+        smtp_security=security,  # type: ignore[arg-type]
+        smtp_user=user,
+        smtp_password=password,
+        sender=(env.get("CNFS_MAIL_FROM") or "").strip() or MailSettings().sender,
+        timeout_s=timeout,
+        outbox_only=demo_mode or host is None,
+    )
+
+
 def get_settings(
     *,
     cookie_key: str | None = None,
     env: Mapping[str, str] | None = None,
     require_cookie_key: bool = True,
+    smtp_password: str | None = None,
 ) -> Settings:
     """Settings from the environment; cookie_key (from st.secrets) wins over CNFS_COOKIE_KEY.
 
@@ -174,6 +248,15 @@ def get_settings(
         raise SettingsError(
             f"CNFS_COOKIE_EXPIRY_DAYS doit être un nombre de jours (reçu : {expiry_raw!r})."
         ) from None
+    mail = get_mail_settings(env, demo_mode=demo_mode, smtp_password=smtp_password)
+    base_url_raw = env.get("CNFS_BASE_URL") or ""
+    if not base_url_raw and not mail.outbox_only:
+        # Links in real e-mails must point at the public address, which only the operator knows.
+        raise SettingsError(
+            "Adresse publique du portail absente : définissez CNFS_BASE_URL (par exemple "
+            "https://candidature.exemple.gouv.fr), sans quoi les liens des courriels ne "
+            "fonctionneraient pas."
+        )
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
@@ -181,4 +264,6 @@ def get_settings(
         cookie_key=key,
         cookie_expiry_days=expiry,
         client_ip_header=env.get("CNFS_CLIENT_IP_HEADER") or None,
+        base_url=_base_url(base_url_raw) if base_url_raw else DEMO_BASE_URL,
+        mail=mail,
     )

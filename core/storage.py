@@ -125,6 +125,16 @@ class NotSubmittable(Exception):
         super().__init__(f"Cette candidature ne peut pas être déposée : {reason}.")
 
 
+class EmailNotConfirmed(Exception):
+    """Applicants submit only from a confirmed address: the acknowledgement must reach them."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Confirmez d'abord votre adresse électronique : ouvrez le lien du courriel de "
+            "confirmation (vous pouvez en demander un nouveau), puis déposez la candidature."
+        )
+
+
 class PdfHashAlreadySet(Exception):
     def __init__(self) -> None:
         super().__init__("L'empreinte du PDF de ce dossier est déjà enregistrée.")
@@ -412,6 +422,8 @@ def submit_application(
         raise AlreadySubmitted()
     if verdict.status not in SUBMITTABLE:
         raise NotSubmittable(verdict.status)
+    if row.owner.email_confirmed_at is None:
+        raise EmailNotConfirmed()
     at = clock.now()
     result = session.execute(
         update(ApplicationRow)

@@ -26,12 +26,13 @@ _FLASH = "_cnfs_flash"  # a message to show once on the next page
 
 
 def load_settings() -> Settings:
-    """Settings, with the cookie key from st.secrets when it is set there."""
+    """Settings, with the cookie key and SMTP password from st.secrets when set there."""
     try:
         key = st.secrets.get("cookie_key")
+        smtp_password = st.secrets.get("smtp_password")
     except Exception:  # no secrets.toml at all: the environment decides
-        key = None
-    return get_settings(cookie_key=key)
+        key = smtp_password = None
+    return get_settings(cookie_key=key, smtp_password=smtp_password)
 
 
 @contextmanager

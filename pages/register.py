@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import accounts
-from pages import components
+from core import accounts, mail_events
+from pages import components, mail_components
 
 components.ensure_routed()
+settings = components.load_settings()
 
 st.title("Créer un compte")
 st.write(
@@ -45,10 +46,22 @@ if submitted:
     else:
         try:
             with components.db() as session:
-                accounts.register(session=session, email=email, name=name, password=password)
+                user = accounts.register(session=session, email=email, name=name, password=password)
+                if user is not None:  # a new account: its address is to be confirmed
+                    mail_events.request_email_confirmation(
+                        session=session, user=user, settings=settings
+                    )
         except accounts.AccountError as exc:
             st.error(str(exc))
         else:
-            # The same answer whether the address had an account or not (no probing).
-            components.flash(accounts.REGISTRATION_RECEIVED)
+            # The same answer, in the same time, whether the address had an account or not
+            # (no probing): the mail leaves from the background sender, not from this run.
+            mail_components.send_later(settings)
+            demo = (
+                " En démonstration, aucun courriel ne part : lisez-le dans le menu « Courriels "
+                "(démonstration) »."
+                if settings.demo_mode
+                else ""
+            )
+            components.flash(accounts.REGISTRATION_RECEIVED + demo)
             st.switch_page(components.LOGIN_PAGE)

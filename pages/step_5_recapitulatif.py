@@ -2,12 +2,25 @@
 
 import streamlit as st
 
-from core import clock, journey
+from core import clock, journey, mail_events, outbox
 from core.fields import STEP_TITLES
 from core.formatting import count_fr, format_date_fr, format_datetime_fr, format_eur
-from core.storage import NotSubmittable, StaleVersion
-from pages import components
+from core.storage import EmailNotConfirmed, NotSubmittable, StaleVersion
+from pages import components, mail_components
 from pages.eligibility_panel import NEXT_ICON, StepForm, escape_md, step_link
+
+settings = components.load_settings()
+
+
+def acknowledgement(application_id: int) -> outbox.OutboxStatus | None:
+    with components.db() as session:
+        return outbox.latest(
+            session=session,
+            kind=mail_events.DEPOSIT_ACKNOWLEDGEMENT,
+            application_id=application_id,
+            outbox_only=settings.mail.outbox_only,
+        )
+
 
 with StepForm(5) as form:
     record, verdict, call = form.record, form.verdict, form.call
@@ -30,6 +43,10 @@ with StepForm(5) as form:
                 ),
                 icon=":material/info:",
             )
+        text, delivered = mail_components.sent_sentence(
+            settings, acknowledgement(record.id), "L'accusé de réception (avec le PDF)"
+        )
+        (st.info if delivered else st.warning)(escape_md(text), icon=":material/mail:")
     else:
         problems = journey.problems(verdict, call)
         if problems:
@@ -68,8 +85,9 @@ with StepForm(5) as form:
 
     st.subheader("Dépôt", anchor=False)
     if submission is None:
-        ready = journey.can_submit(record, verdict)
-        if not ready:
+        unconfirmed = mail_components.address_notice(settings, form.user, key="resend_confirmation")
+        ready = journey.can_submit(record, verdict) and not unconfirmed
+        if not journey.can_submit(record, verdict):
             st.caption("Le dépôt sera possible quand la candidature sera complète et éligible.")
         if st.button("Déposer la candidature", type="primary", disabled=not ready, key="submit"):
             try:
@@ -81,9 +99,12 @@ with StepForm(5) as form:
                         expected_version=record.version,
                         today=form.today,
                     )
-            except (StaleVersion, NotSubmittable) as exc:
+            except (StaleVersion, NotSubmittable, EmailNotConfirmed) as exc:
                 st.error(escape_md(str(exc)))
             else:
+                # Recorded with the deposit; sent now if the mail server answers, else retried.
+                status = acknowledgement(record.id)
+                mail_components.send_now(settings, status.id if status else None)
                 st.rerun()
 
     application_id = record.id

@@ -68,7 +68,12 @@ def session(engine: Engine) -> Iterator[Session]:
 
 def _user(session: Session, email: str, name: str, role: Role) -> User:
     user = accounts.create_user(
-        session=session, email=email, name=name, password=TEST_PASSWORD, role=role
+        session=session,
+        email=email,
+        name=name,
+        password=TEST_PASSWORD,
+        role=role,
+        email_confirmed=True,  # accounts of the fixtures are confirmed; tests/test_mail.py not
     )
     session.commit()  # visible to other sessions and threads
     return user

@@ -156,7 +156,9 @@ def test_the_pause_grows_with_each_round_of_failures(session, applicant):
 def test_a_pause_from_one_source_does_not_lock_the_owner_out(session, applicant, monkeypatch):
     locked = []
     monkeypatch.setattr(
-        auth.notifications, "account_locked", lambda user, **kw: locked.append((user.id, kw))
+        auth.notifications,
+        "account_locked",
+        lambda user, *, session, **kw: locked.append((user.id, kw)),
     )
     attacker = _fail_round(session, applicant.email, "198.51.100.7", NOW)
     assert attacker.locked_until is not None

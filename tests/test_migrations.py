@@ -16,6 +16,8 @@ TABLES = {
     "submissions",
     "audit_events",
     "login_throttles",
+    "account_tokens",
+    "outbox_messages",
     "alembic_version",
 }
 
@@ -97,5 +99,41 @@ def test_upgrade_from_the_previous_schema_keeps_accounts_and_adds_login_throttle
         with plain.connect() as conn:
             emails = conn.execute(text("SELECT email FROM users")).scalars().all()
         assert emails == ["dgs@ville-bondy.fr"]
+    finally:
+        plain.dispose()
+
+
+def test_0004_upgrades_a_database_built_by_0003(database_url):
+    # Accounts made before e-mail confirmation existed: staff (created by an operator) count as
+    # confirmed, self-registered applicants confirm once; nothing else changes.
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0003")
+        with plain.begin() as conn:
+            for n, role in enumerate(("applicant", "reviewer", "admin"), start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, name, password_hash, role, failed_logins,"
+                        " session_version, created_at) VALUES (:id, :email, 'Nom', 'x', :role,"
+                        " 0, 1, '2021-01-04 09:00:00')"
+                    ),
+                    {"id": n, "email": f"{role}@exemple.fr", "role": role},
+                )
+        command.upgrade(cfg, "0004")
+        assert _current(plain) == "0004"
+        with plain.connect() as conn:
+            rows = conn.execute(
+                text("SELECT role, email_confirmed_at FROM users ORDER BY id")
+            ).all()
+            assert [(role, at is not None) for role, at in rows] == [
+                ("applicant", False),
+                ("reviewer", True),
+                ("admin", True),
+            ]
+            assert conn.execute(text("SELECT count(*) FROM outbox_messages")).scalar_one() == 0
+        command.downgrade(cfg, "0003")
+        columns = {c["name"] for c in inspect(plain).get_columns("users")}
+        assert "email_confirmed_at" not in columns
     finally:
         plain.dispose()
