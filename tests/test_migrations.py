@@ -6,11 +6,21 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from core.db import Base, _create_engine, alembic_config, dispose_engine, get_engine, upgrade
 
-TABLES = {"users", "applications", "submissions", "audit_events", "alembic_version"}
+TABLES = {
+    "users",
+    "applications",
+    "submissions",
+    "audit_events",
+    "alembic_version",
+    # 0005: the prefect consultation
+    "user_departments",
+    "opinions",
+    "opinion_changes",
+}
 
 
 def _head() -> str:
@@ -70,3 +80,38 @@ def test_indexes_for_reviewer_filters_exist(engine):
     indexed = {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("applications")}
     for column in ("status", "department", "verdict_status", "structure_type"):
         assert ("call_id", column) in indexed
+
+
+def test_upgrade_to_0005_keeps_the_data_of_a_0001_database(database_url):
+    """A database built by 0001, with an account and a submitted application, gains the
+    consultation tables; its rows are untouched and the new tables start empty."""
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0001")
+        with plain.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, role, failed_logins, "
+                    "session_version, created_at) VALUES (1, 'a@b.fr', 'A', 'x', 'reviewer', 0, "
+                    "1, '2021-01-05 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO applications (id, call_id, owner_id, status, data, version, "
+                    "created_at, updated_at, department) VALUES (1, 'cnfs-2020-collectivites', "
+                    "1, 'submitted', '{}', 2, '2021-01-05 10:00:00', '2021-01-05 10:00:00', '93')"
+                )
+            )
+        command.upgrade(cfg, "head")
+        assert _current(plain) == _head() == "0005"
+        with plain.connect() as conn:
+            assert conn.execute(text("SELECT role FROM users")).scalar_one() == "reviewer"
+            assert conn.execute(text("SELECT department FROM applications")).scalar_one() == "93"
+            for table in ("user_departments", "opinions", "opinion_changes"):
+                assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+        command.downgrade(cfg, "0001")
+        assert "opinions" not in inspect(plain).get_table_names()
+    finally:
+        plain.dispose()
