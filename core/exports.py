@@ -331,6 +331,7 @@ def prefect_sheet(
     with the opinions already given; a prefecture gets NotFound outside its departments."""
     from core import prefecture
 
+    prefecture.check_department(user, department_code.strip().upper())
     dep = department(department_code)
     if dep is None:
         raise KeyError(f"Département inconnu : {department_code}")

@@ -180,9 +180,12 @@ def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
 
 def _opinion_condition(wanted: Sequence[str]) -> ColumnElement[bool]:
     """Applications whose prefect opinion is one of these ("" for none yet), in SQL."""
-    a, o = ApplicationRow, OpinionRow
+    from sqlalchemy.orm import aliased
+
+    # An alias: the listing itself joins the opinions table, which would swallow the subquery.
+    a, o = ApplicationRow, aliased(OpinionRow)
     known = [v for v in wanted if v]
-    given = select(o.application_id).where(o.application_id == a.id)
+    given = select(o.application_id).where(o.application_id == a.id).correlate(a)
     clauses = []
     if known:
         clauses.append(given.where(o.opinion.in_(known)).exists())
