@@ -19,6 +19,12 @@ REVIEW = [
     ("pages/reviewer_dossier.py", "Dossier", ":material/folder_open:"),
     ("pages/reviewer_prefect.py", "Fiche préfet", ":material/assignment:"),
 ]
+PREFECTURE = [
+    ("pages/prefecture_dashboard.py", "Tableau de bord", ":material/dashboard:"),
+    ("pages/prefecture_table.py", "Candidatures", ":material/table_view:"),
+    ("pages/prefecture_dossier.py", "Dossier et avis", ":material/rate_review:"),
+    ("pages/prefecture_sheet.py", "Fiche préfet", ":material/assignment:"),
+]
 PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
     None: [
         ("pages/login.py", "Connexion", ":material/login:"),
@@ -35,6 +41,7 @@ PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
     ],
     Role.REVIEWER: [*REVIEW, ACCOUNT],
     Role.ADMIN: [*REVIEW, ACCOUNT],
+    Role.PREFECTURE: [*PREFECTURE, ACCOUNT],
 }
 
 

@@ -16,11 +16,20 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from core import clock, review
+from core import clock, opinions, review
 from core.calls import Call, get_call, load_calls
 from core.db import ApplicationRow, OpinionRow, SubmissionRow
 from core.formatting import PARIS
-from core.storage import Forbidden, NotFound, Role, User, consulted_call_ids
+from core.opinions import CurrentOpinion, OpinionChange
+from core.storage import (
+    ApplicationRecord,
+    Forbidden,
+    NotFound,
+    Role,
+    User,
+    consulted_call_ids,
+    get_application,
+)
 
 LATER_LIST = "later"  # applications submitted after the call's last dated list
 
@@ -242,3 +251,41 @@ def _department_label(code: str, names: dict[str, str]) -> str:
     if not code:
         return "Non renseigné"
     return f"{code} — {names[code]}" if code in names else code
+
+
+# --- Dossier ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ConsultationDossier:
+    """A submitted application as the consultation sees it: answers, opinion, history, list."""
+
+    application: ApplicationRecord
+    call: Call
+    opinion: CurrentOpinion | None
+    changes: list[OpinionChange]
+    list_title: str
+    deadline: dt.date | None
+    open: bool
+
+
+def consultation_dossier(
+    *, session: Session, user: User, application_id: int, today: dt.date | None = None
+) -> ConsultationDossier:
+    """One submitted application of a consulted call, with its opinion; NotFound otherwise."""
+    require_consultation_reader(user)
+    current = opinions.get_opinion(session=session, user=user, application_id=application_id)
+    record = get_application(session=session, user=user, application_id=application_id)
+    call = get_call(record.call_id)
+    submitted_at = record.submission.submitted_at if record.submission else clock.now()
+    item = opinions.consultation_list(call, submitted_at)
+    later = call.prefect_consultation.later_lists_note if call.prefect_consultation else ""
+    return ConsultationDossier(
+        application=record,
+        call=call,
+        opinion=current,
+        changes=opinions.list_changes(session=session, user=user, application_id=application_id),
+        list_title=item.title if item else later,
+        deadline=item.opinions_until if item else None,
+        open=opinions.is_open(call, submitted_at, today or clock.today()),
+    )
