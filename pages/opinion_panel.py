@@ -15,6 +15,17 @@ from core.storage import Forbidden, NotFound, User
 from pages import components
 
 OPINION_CHOICES = list(Opinion)
+TABLE_MAX_ROWS = 50  # up to this, a table that wraps long comments; beyond, a scrolling grid
+# Streamlit's uploader says « Upload » and « 20MB per file » in English: French words instead
+# (static CSS, no user text).
+_UPLOADER_FR = """<style>
+[data-testid="stFileUploaderDropzone"] button p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button p::after {
+  content: "Choisir le fichier"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "ou glissez-le ici — classeur XLSX, 20 Mo au plus"; font-size: 0.875rem; }
+</style>"""
 
 
 def _change_text(opinion: object, count: object) -> str:
@@ -67,7 +78,15 @@ def show_opinion(
             st.text(current.comment)  # user text: never rendered as markdown or HTML
     if changes:
         st.markdown("**Historique de l'avis**")
-        st.dataframe(history_frame(changes), hide_index=True, width="stretch")
+        show_table(history_frame(changes))
+
+
+def show_table(frame: pd.DataFrame) -> None:
+    """A short table in full (long comments wrap), a long one in a scrolling grid."""
+    if len(frame) <= TABLE_MAX_ROWS:
+        st.table(frame.set_index(frame.columns[0]))
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch")
 
 
 def opinion_form(
@@ -138,6 +157,7 @@ def import_panel(user: User, department: str, call_id: str | None) -> None:
     )
     # A new key after each import empties the uploader.
     round_ = st.session_state.get("_sheet_upload_round", 0)
+    st.html(_UPLOADER_FR)
     upload = st.file_uploader(
         "Fiche remplie (XLSX)",
         type=["xlsx"],
@@ -165,20 +185,18 @@ def import_panel(user: User, department: str, call_id: str | None) -> None:
             f"{'s' if len(preview.problems) > 1 else ''} à corriger dans la fiche, puis "
             "importez-la de nouveau. Rien n'a été enregistré."
         )
-        st.dataframe(
+        show_table(
             pd.DataFrame(
                 [
                     {
-                        "Onglet": p.sheet or "",
+                        "Onglet": p.sheet or "Fichier",
                         "Ligne": str(p.row) if p.row else "",
                         "Colonne": p.column or "",
                         "Problème": p.message,
                     }
                     for p in preview.problems
                 ]
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
         return
     if not preview.changes:
@@ -192,7 +210,7 @@ def import_panel(user: User, department: str, call_id: str | None) -> None:
         f"{preview.unchanged} inchangé{'s' if preview.unchanged > 1 else ''}, "
         f"{preview.blank} ligne{'s' if preview.blank > 1 else ''} sans avis."
     )
-    st.dataframe(preview.frame(), hide_index=True, width="stretch")
+    show_table(preview.frame())
     if st.button("Confirmer l'import", type="primary", key=f"confirm_{preview.fingerprint}"):
         try:
             with components.db() as session:

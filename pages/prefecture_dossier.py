@@ -35,8 +35,9 @@ st.subheader(components.escape_md(data.structure.name or "Structure non renseign
 st.caption(f"{dossier.call.title} — {dossier.list_title}")
 cols = st.columns(3)
 cols[0].markdown(f"N° de dossier  \n**{submission.dossier_number}**")
-cols[1].metric("Déposé le", format_datetime_fr(submission.submitted_at))
-cols[2].metric("Postes demandés", data.posts.count if data.posts.count is not None else "—")
+cols[1].markdown(f"Déposé le  \n**{format_datetime_fr(submission.submitted_at)}**")
+posts = data.posts.count if data.posts.count is not None else "—"
+cols[2].markdown(f"Postes demandés  \n**{posts}**")
 
 st.subheader("Avis de la préfecture")
 opinion_panel.show_opinion(dossier.opinion, dossier.changes, deadline=dossier.deadline)

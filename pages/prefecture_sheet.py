@@ -30,10 +30,15 @@ with components.db() as session:
 
 st.subheader(f"{sheet.department} — {sheet.department_name}")
 list_a, list_b = exports.prefect_frames(sheet)
-st.markdown(f"**Liste A : structures publiques** ({len(sheet.list_a)})")
-st.dataframe(components.blank_missing(list_a), hide_index=True, width="stretch")
-st.markdown(f"**Liste B : structures privées** ({len(sheet.list_b)})")
-st.dataframe(components.blank_missing(list_b), hide_index=True, width="stretch")
+for title, frame in (
+    ("Liste A : structures publiques", list_a),
+    ("Liste B : structures privées", list_b),
+):
+    st.markdown(f"**{title}** ({len(frame)})")
+    if frame.empty:
+        st.caption("Aucune structure sur cette liste pour cet appel.")
+    else:
+        st.dataframe(components.blank_missing(frame), hide_index=True, width="stretch")
 
 today = clock.today()
 st.download_button(
