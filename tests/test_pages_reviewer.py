@@ -70,7 +70,10 @@ def test_dashboard(apps, reviewer):
     text = _text(at)
     assert "Postes demandés : 7 sur 80" in "\n".join(p.proto.text for p in at.get("progress"))
     assert "15 février 2021" in text  # the coming commission
-    assert len(at.dataframe) == 5
+    assert len(at.dataframe) == 6  # the prefects' opinions per department, then 5 roll-ups
+    consultation = at.dataframe[0].value.set_index("Département")
+    assert consultation.loc["93 — Seine-Saint-Denis", "Sans avis"] == 3
+    assert {m.label: m.value for m in at.metric}["Dossiers sans avis"] == "4"
     at.selectbox(key="dashboard_call").select("cnfs-2021-structures-privees").run()
     assert {m.label: m.value for m in at.metric}["Candidatures"] == "1"
 
