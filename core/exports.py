@@ -455,11 +455,13 @@ def _write_list(
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for line in lines:
+    text_columns = (1, 2, headers.index("Commentaire") + 1)
+    # Row numbers counted here: ws.max_row scans every cell, quadratic over 2,000 rows.
+    for row, line in enumerate(lines, start=header_row + 1):
         ws.append(_line_values(line, public=public))
-        for col in (1, 2, headers.index("Commentaire") + 1):
+        for col in text_columns:
             # A name typed as "=…" stays text: openpyxl would otherwise store a formula.
-            ws.cell(ws.max_row, col).data_type = "s"
+            ws.cell(row, col).data_type = "s"
     # The prefect answers Oui/Non in the two opinion columns: offer a drop-down list.
     first, last = header_row + 1, max(ws.max_row, header_row + 1)
     opinion = DataValidation(type="list", formula1='"Oui,Non"', allow_blank=True)

@@ -12,7 +12,7 @@ import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -363,3 +363,85 @@ def record_opinion(
     result = get_opinion(session=session, user=user, application_id=application_id)
     assert result is not None
     return result
+
+
+def write_opinions(
+    session: Session,
+    *,
+    user: User,
+    changes: list[tuple[int, OpinionInput, tuple[str, int, str] | None, int]],
+    source: str,
+    file_name: str | None,
+    file_sha256: str | None,
+    at: dt.datetime,
+) -> None:
+    """Many opinion changes in three statements (a 2,000-row sheet): (application id, new
+    value, old value, expected version); OpinionConflict if any moved since it was read."""
+    firsts = [c for c in changes if c[3] == 0]
+    updates = [c for c in changes if c[3] != 0]
+    if firsts:
+        try:
+            session.execute(
+                insert(OpinionRow),
+                [
+                    {
+                        "application_id": app_id,
+                        "opinion": value.opinion.value,
+                        "supported_count": value.supported_count,
+                        "comment": value.comment,
+                        "updated_at": at,
+                        "updated_by_id": user.id,
+                        "version": 1,
+                    }
+                    for app_id, value, _, _ in firsts
+                ],
+            )
+        except IntegrityError:
+            session.rollback()
+            raise OpinionConflict() from None
+    if updates:
+        o = OpinionRow.__table__
+        result = session.execute(
+            o.update()
+            .where(o.c.application_id == bindparam("b_id"), o.c.version == bindparam("b_version"))
+            .values(
+                opinion=bindparam("b_opinion"),
+                supported_count=bindparam("b_count"),
+                comment=bindparam("b_comment"),
+                updated_at=at,
+                updated_by_id=user.id,
+                version=o.c.version + 1,
+            ),
+            [
+                {
+                    "b_id": app_id,
+                    "b_version": version,
+                    "b_opinion": value.opinion.value,
+                    "b_count": value.supported_count,
+                    "b_comment": value.comment,
+                }
+                for app_id, value, _, version in updates
+            ],
+        )
+        if result.rowcount != len(updates):
+            raise OpinionConflict()
+    session.execute(
+        insert(OpinionChangeRow),
+        [
+            {
+                "application_id": app_id,
+                "at": at,
+                "actor_id": user.id,
+                "source": source,
+                "file_name": file_name,
+                "file_sha256": file_sha256,
+                "old_opinion": old[0] if old else None,
+                "old_count": old[1] if old else None,
+                "old_comment": old[2] if old else None,
+                "new_opinion": value.opinion.value,
+                "new_count": value.supported_count,
+                "new_comment": value.comment,
+            }
+            for app_id, value, old, _ in changes
+        ],
+    )

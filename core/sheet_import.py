@@ -594,20 +594,18 @@ def confirm_import(
         raise ImportRefused(preview)
     if preview.fingerprint != expected_fingerprint:
         raise ImportConflict()
-    at = clock.now()
+    if not preview.changes:
+        return 0
     try:
-        for change in preview.changes:
-            opinions.write_opinion(
-                session,
-                user=user,
-                application_id=change.application_id,
-                value=change.new,
-                expected_version=change.expected_version,
-                source="file",
-                file_name=file_name[:255],
-                file_sha256=preview.sha256,
-                at=at,
-            )
+        opinions.write_opinions(
+            session,
+            user=user,
+            changes=[(c.application_id, c.new, c.old, c.expected_version) for c in preview.changes],
+            source="file",
+            file_name=file_name[:255],
+            file_sha256=preview.sha256,
+            at=clock.now(),
+        )
         session.flush()
     except opinions.OpinionConflict:
         session.rollback()

@@ -43,7 +43,8 @@ for title, frame in (
 today = clock.today()
 st.download_button(
     "Télécharger la fiche préfet (XLSX)",
-    data=exports.prefect_sheet_xlsx(sheet, generated_on=today),
+    # Built when clicked, not on every rerun.
+    data=lambda: exports.prefect_sheet_xlsx(sheet, generated_on=today),
     file_name=exports.prefect_filename(sheet.department, today),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     on_click="ignore",
