@@ -99,6 +99,10 @@ class ImportPreview:
     changes: list[PlannedChange]
     unchanged: int = 0
     blank: int = 0
+    call_id: str | None = None
+    # What was read from the file, so confirming re-checks it without parsing the XLSX again.
+    layout_problems: list[Problem] = dataclasses.field(default_factory=list, repr=False)
+    rows: list[_SheetRow] = dataclasses.field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -385,28 +389,34 @@ def preview_import(
         problems = _check_parameters(_parameters(wb), department=department, call_id=call_id)
         if problems:
             return refused(*problems)
-        return _read_lists(wb, session, user, file_name, sha256, department, call_id, today=today)
+        layout_problems, rows = _parse_lists(wb)
+        return _plan(
+            session,
+            user,
+            file_name=file_name,
+            sha256=sha256,
+            department=department,
+            call_id=call_id,
+            layout_problems=layout_problems,
+            rows=rows,
+            today=today,
+        )
     finally:
         wb.close()
 
 
-def _read_lists(
-    wb: Any,
-    session: Session,
-    user: User,
-    file_name: str,
-    sha256: str,
-    department: str,
-    call_id: str | None,
-    *,
-    today: dt.date,
-) -> ImportPreview:
-    targets = _targets(session, user, department, call_id)
-    calls: dict[str, Call] = {}
+@dataclasses.dataclass(frozen=True)
+class _SheetRow:
+    sheet: str
+    number: int
+    cells: tuple[Any, ...]
+    columns: dict[str, int]
+
+
+def _parse_lists(wb: Any) -> tuple[list[Problem], list[_SheetRow]]:
+    """The rows of lists A and B under their header row (problems with the layout itself)."""
     problems: list[Problem] = []
-    changes: list[PlannedChange] = []
-    unchanged = blank = 0
-    seen: dict[int, str] = {}
+    parsed: list[_SheetRow] = []
     for title, public in LIST_SHEETS.items():
         if title not in wb.sheetnames:
             problems.append(
@@ -440,20 +450,55 @@ def _read_lists(
             continue
         col = {h: i for i, h in enumerate(headers)}
         for number, values in enumerate(rows, start=header_row + 1):
-            cells = list(values[: len(headers)]) + [None] * (len(headers) - len(values))
-            if all(_text(v) == "" for v in cells):
+            cells = tuple(values[: len(headers)]) + (None,) * (len(headers) - len(values))
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
                 break  # the table ends at the first empty row
-            row_problems, outcome = _read_row(
-                title, number, cells, col, targets, calls, seen, today
-            )
-            problems.extend(row_problems)
-            if outcome == "blank":
-                blank += 1
-            elif outcome == "unchanged":
-                unchanged += 1
-            elif isinstance(outcome, PlannedChange):
-                changes.append(outcome)
-    return ImportPreview(file_name, sha256, department, problems, changes, unchanged, blank)
+            parsed.append(_SheetRow(title, number, cells, col))
+    return problems, parsed
+
+
+def _plan(
+    session: Session,
+    user: User,
+    *,
+    file_name: str,
+    sha256: str,
+    department: str,
+    call_id: str | None,
+    layout_problems: list[Problem],
+    rows: list[_SheetRow],
+    today: dt.date,
+) -> ImportPreview:
+    """What the parsed rows would change against the opinions in force now."""
+    targets = _targets(session, user, department, call_id)
+    calls: dict[str, Call] = {}
+    problems = list(layout_problems)
+    changes: list[PlannedChange] = []
+    unchanged = blank = 0
+    seen: dict[int, str] = {}
+    for row in rows:
+        row_problems, outcome = _read_row(
+            row.sheet, row.number, list(row.cells), row.columns, targets, calls, seen, today
+        )
+        problems.extend(row_problems)
+        if outcome == "blank":
+            blank += 1
+        elif outcome == "unchanged":
+            unchanged += 1
+        elif isinstance(outcome, PlannedChange):
+            changes.append(outcome)
+    return ImportPreview(
+        file_name,
+        sha256,
+        department,
+        problems,
+        changes,
+        unchanged,
+        blank,
+        call_id=call_id,
+        layout_problems=layout_problems,
+        rows=rows,
+    )
 
 
 def _read_row(
@@ -572,37 +617,40 @@ def confirm_import(
     *,
     session: Session,
     user: User,
-    content: bytes,
-    file_name: str,
-    department: str,
-    call_id: str | None,
-    expected_fingerprint: str,
+    preview: ImportPreview,
     today: dt.date | None = None,
 ) -> int:
-    """Record the previewed changes in the caller's transaction, all or nothing; returns how
-    many opinions changed. ImportConflict if anything moved since the preview."""
-    preview = preview_import(
-        session=session,
-        user=user,
-        content=content,
-        file_name=file_name,
-        department=department,
-        call_id=call_id,
-        today=today,
-    )
+    """Record a preview's changes in the caller's transaction, all or nothing; returns how many
+    opinions changed. The rows read from the file are checked again against the opinions in
+    force inside this transaction: ImportConflict if anything moved since the preview."""
+    opinions.require_writer(user)
+    prefecture.check_department(user, preview.department)
     if not preview.ok:
         raise ImportRefused(preview)
-    if preview.fingerprint != expected_fingerprint:
+    fresh = _plan(
+        session,
+        user,
+        file_name=preview.file_name,
+        sha256=preview.sha256,
+        department=preview.department,
+        call_id=preview.call_id,
+        layout_problems=preview.layout_problems,
+        rows=preview.rows,
+        today=today or clock.today(),
+    )
+    if not fresh.ok:
+        raise ImportRefused(fresh)
+    if fresh.fingerprint != preview.fingerprint:
         raise ImportConflict()
-    if not preview.changes:
+    if not fresh.changes:
         return 0
     try:
         opinions.write_opinions(
             session,
             user=user,
-            changes=[(c.application_id, c.new, c.old, c.expected_version) for c in preview.changes],
+            changes=[(c.application_id, c.new, c.old, c.expected_version) for c in fresh.changes],
             source="file",
-            file_name=file_name[:255],
+            file_name=preview.file_name[:255],
             file_sha256=preview.sha256,
             at=clock.now(),
         )
@@ -610,4 +658,4 @@ def confirm_import(
     except opinions.OpinionConflict:
         session.rollback()
         raise ImportConflict() from None
-    return len(preview.changes)
+    return len(fresh.changes)

@@ -215,14 +215,7 @@ def import_panel(user: User, department: str, call_id: str | None) -> None:
         try:
             with components.db() as session:
                 changed = sheet_import.confirm_import(
-                    session=session,
-                    user=user,
-                    content=content,
-                    file_name=upload.name,
-                    department=department,
-                    call_id=call_id,
-                    expected_fingerprint=preview.fingerprint,
-                    today=clock.today(),
+                    session=session, user=user, preview=preview, today=clock.today()
                 )
         except (sheet_import.ImportConflict, sheet_import.ImportRefused) as exc:
             st.error(str(exc))

@@ -78,11 +78,8 @@ def _preview(session, user, content, department="93", call_id=WAVE1, **kw):
     )  # fmt: skip
 
 
-def _confirm(session, user, content, preview, department="93", call_id=WAVE1):
-    changed = confirm_import(
-        session=session, user=user, content=content, file_name="fiche-93.xlsx",
-        department=department, call_id=call_id, expected_fingerprint=preview.fingerprint,
-    )  # fmt: skip
+def _confirm(session, user, content, preview):
+    changed = confirm_import(session=session, user=user, preview=preview)
     session.commit()
     return changed
 
