@@ -15,7 +15,6 @@ from core.storage import Forbidden, NotFound, User
 from pages import components
 
 OPINION_CHOICES = list(Opinion)
-TABLE_MAX_ROWS = 50  # up to this, a table that wraps long comments; beyond, a scrolling grid
 # Streamlit's uploader says « Upload » and « 20MB per file » in English: French words instead
 # (static CSS, no user text).
 _UPLOADER_FR = """<style>
@@ -34,26 +33,10 @@ def _change_text(opinion: object, count: object) -> str:
     return f"{OPINION_LABELS_FR[opinion]} ({count} conseiller{'s' if (count or 0) > 1 else ''})"
 
 
-def history_frame(changes: list[opinions.OpinionChange]) -> pd.DataFrame:
-    """The opinion's history, newest first, in French."""
-    return pd.DataFrame(
-        [
-            {
-                "Date": format_datetime_fr(c.at),
-                "Par": c.actor_email,
-                "Origine": (
-                    f"Fiche « {c.file_name} » (SHA-256 {c.file_sha256[:12]}…)"
-                    if c.source == "file" and c.file_sha256
-                    else opinions.SOURCE_LABELS_FR.get(c.source, c.source)
-                ),
-                "Avant": _change_text(c.old_opinion, c.old_count),
-                "Après": _change_text(c.new_opinion, c.new_count),
-                "Commentaire": c.new_comment,
-            }
-            for c in reversed(changes)
-        ],
-        columns=["Date", "Par", "Origine", "Avant", "Après", "Commentaire"],
-    )
+def _origin(change: opinions.OpinionChange) -> str:
+    if change.source == "file" and change.file_sha256:
+        return f"fiche « {change.file_name} » (SHA-256 {change.file_sha256[:12]}…)"
+    return opinions.SOURCE_LABELS_FR.get(change.source, change.source).lower()
 
 
 def show_opinion(
@@ -68,25 +51,37 @@ def show_opinion(
     if current is None:
         st.info("Sans avis : la préfecture n'a pas encore donné son avis sur ce dossier.")
     else:
-        st.markdown(
-            f"**{current.label}** — {current.supported_count} conseiller"
-            f"{'s' if current.supported_count > 1 else ''} soutenu"
-            f"{'s' if current.supported_count > 1 else ''}, le "
+        plural = "s" if current.supported_count > 1 else ""
+        st.markdown(f"**{current.label}**")
+        # Plain text: Streamlit's markdown would turn the address into a link.
+        st.text(
+            f"{current.supported_count} conseiller{plural} soutenu{plural}, le "
             f"{format_datetime_fr(current.updated_at)} par {current.updated_by_email}"
         )
         if current.comment:
             st.text(current.comment)  # user text: never rendered as markdown or HTML
     if changes:
         st.markdown("**Historique de l'avis**")
-        show_table(history_frame(changes))
+        for change in reversed(changes):
+            # Plain text: neither an address nor a comment becomes a link or markup.
+            st.text(
+                f"• {format_datetime_fr(change.at)}, {change.actor_email}, {_origin(change)} : "
+                f"{_change_text(change.old_opinion, change.old_count)} → "
+                f"{_change_text(change.new_opinion, change.new_count)}"
+            )
+            if change.new_comment:
+                st.text(f"   « {change.new_comment} »")
 
 
 def show_table(frame: pd.DataFrame) -> None:
-    """A short table in full (long comments wrap), a long one in a scrolling grid."""
-    if len(frame) <= TABLE_MAX_ROWS:
-        st.table(frame.set_index(frame.columns[0]))
-    else:
-        st.dataframe(frame, hide_index=True, width="stretch")
+    """A grid (never markdown: cells hold what users typed, in the portal or in the file)."""
+    wide = {"Commentaire", "Problème", "Structure", "Origine"}
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.TextColumn(width="large") for c in wide & set(frame)},
+    )
 
 
 def opinion_form(
