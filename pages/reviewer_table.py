@@ -40,7 +40,7 @@ with st.expander("Filtres", expanded=True):
         key="f_departments",
         placeholder=ALL,
     )
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     statuses = c1.multiselect(
         "État",
         list(review.APPLICATION_STATUS_LABELS_FR),
@@ -58,10 +58,6 @@ with st.expander("Filtres", expanded=True):
     structure_types = c3.multiselect(
         "Type de structure", list(types), format_func=types.get, key="f_types", placeholder=ALL
     )
-    c1, c2, c3, c4, c5 = st.columns(5)
-    coordinator = c1.selectbox("Poste de coordinateur demandé", list(YES_NO), key="f_coord")
-    france_services = c2.selectbox("Portage de France Services", list(YES_NO), key="f_fs")
-    qpv = c3.selectbox("QPV", list(YES_NO), key="f_qpv")
     opinion_filter = c4.multiselect(
         "Avis du préfet",
         list(opinions.OPINION_FILTER_OPTIONS),
@@ -69,7 +65,11 @@ with st.expander("Filtres", expanded=True):
         key="f_opinions",
         placeholder=ALL,
     )
-    search = c5.text_input(
+    c1, c2, c3, c4 = st.columns(4)
+    coordinator = c1.selectbox("Poste de coordinateur demandé", list(YES_NO), key="f_coord")
+    france_services = c2.selectbox("Portage de France Services", list(YES_NO), key="f_fs")
+    qpv = c3.selectbox("QPV", list(YES_NO), key="f_qpv")
+    search = c4.text_input(
         "Recherche (SIRET ou nom)", key="f_search", max_chars=100, placeholder="ex. Saint-Étienne"
     )
 
