@@ -11,20 +11,21 @@ from pages import components
 
 DOSSIER_PAGE = "pages/prefecture_dossier.py"
 OPINION_FILTERS = opinions.OPINION_FILTER_OPTIONS
+# What the prefecture answers first, then the dossier's details.
 SHOWN = [
     "dossier_number",
-    "submitted_at",
-    "call",
-    "siret",
     "structure_name",
-    "structure_type",
-    "department",
-    "posts_count",
-    "france_services",
-    "qpv",
     "opinion",
     "supported_count",
+    "posts_count",
     "opinion_at",
+    "submitted_at",
+    "siret",
+    "structure_type",
+    "department",
+    "call",
+    "france_services",
+    "qpv",
 ]
 
 user = components.require_user(Role.PREFECTURE)
