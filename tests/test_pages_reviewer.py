@@ -166,3 +166,11 @@ def test_reviewer_navigation_holds_the_review_pages_only(apps, session, reviewer
     # An applicant's step is not among a reviewer's pages: asking for it shows no form.
     at.switch_page("pages/step_1_structure.py").run()
     assert len(at.text_input) == 0 or not any(t.label.startswith("N° SIRET") for t in at.text_input)
+
+
+def test_prefect_page_offers_the_import_to_admins_only(apps, reviewer, admin):
+    for user, uploaders in ((reviewer, 0), (admin, 1)):
+        at = page("prefect", user).run()
+        at.selectbox(key="p_department").select("93").run()
+        assert not at.exception
+        assert len(at.get("file_uploader")) == uploaders
