@@ -294,3 +294,20 @@ def test_progress_per_department_and_late_departments(session, pref93, reviewer,
     assert list(own.by_department["Département"]) == ["93 — Seine-Saint-Denis"]
     assert (own.answered, own.to_answer) == (1, 2)
     assert set(own.by_list["Avis attendus le"]) == {dt.date(2021, 3, 26)}
+
+
+def test_xlsx_listing_carries_the_opinion_as_text_number_and_date(session, pref93, reviewer, apps):
+    import io
+
+    import openpyxl
+
+    _give(session, pref93, apps.ccas_93)
+    content, _ = export_listing(
+        session=session, user=reviewer, filters=ReviewFilters(opinions=("negative",)), fmt="xlsx"
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(content)).active
+    header = [c.value for c in ws[1]]
+    row = dict(zip(header, [c.value for c in ws[2]], strict=True))
+    assert ws.max_row == 2
+    assert row["Avis du préfet"] == "Avis négatif" and row["Conseillers soutenus"] == 0
+    assert isinstance(row["Date de l'avis"], dt.datetime) and row["Date de l'avis"].date() == TODAY
