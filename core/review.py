@@ -179,7 +179,8 @@ def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
 
 
 def _opinion_condition(wanted: Sequence[str]) -> ColumnElement[bool]:
-    """Applications whose prefect opinion is one of these ("" for none yet), in SQL."""
+    """Applications whose prefect opinion is one of these ("" for submitted ones without an
+    opinion yet), in SQL."""
     from sqlalchemy.orm import aliased
 
     # An alias: the listing itself joins the opinions table, which would swallow the subquery.
@@ -190,7 +191,8 @@ def _opinion_condition(wanted: Sequence[str]) -> ColumnElement[bool]:
     if known:
         clauses.append(given.where(o.opinion.in_(known)).exists())
     if "" in wanted:
-        clauses.append(~given.exists())
+        # « Sans avis »: submitted and awaiting one (drafts are never sent to the prefects).
+        clauses.append(and_(a.status == "submitted", ~given.exists()))
     return or_(*clauses)
 
 

@@ -271,6 +271,10 @@ def test_listing_and_exports_carry_the_opinion_and_filter_on_it(session, pref93,
     assert ids("negative") == {apps.ccas_93}
     assert ids("") == {apps.saint_etienne, apps.montreuil, apps.association_93}
     assert ids("", "negative") == ids()
+    # Drafts never wait for an opinion: « sans avis » leaves them out even unfiltered by state.
+    every_state = ReviewFilters(opinions=("",))
+    listed = review.list_applications(session=session, user=reviewer, filters=every_state)
+    assert apps.draft_93 not in set(listed["id"])
     content, _ = export_listing(
         session=session, user=reviewer, filters=ReviewFilters(opinions=("negative",)), fmt="csv"
     )
