@@ -29,6 +29,12 @@ URL_PATHS = {
     "pages/password_reset.py": "mot-de-passe-oublie",
 }
 DEMO_OUTBOX = ("pages/demo_outbox.py", "Courriels (démonstration)", ":material/mail:")
+PREFECTURE = [
+    ("pages/prefecture_dashboard.py", "Tableau de bord", ":material/dashboard:"),
+    ("pages/prefecture_table.py", "Candidatures", ":material/table_view:"),
+    ("pages/prefecture_dossier.py", "Dossier et avis", ":material/rate_review:"),
+    ("pages/prefecture_sheet.py", "Fiche préfet", ":material/assignment:"),
+]
 PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
     None: [
         ("pages/login.py", "Connexion", ":material/login:"),
@@ -45,6 +51,7 @@ PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
     ],
     Role.REVIEWER: [*REVIEW, ACCOUNT],
     Role.ADMIN: [*REVIEW, ACCOUNT],
+    Role.PREFECTURE: [*PREFECTURE, ACCOUNT],
 }
 
 

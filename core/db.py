@@ -88,6 +88,18 @@ class UserRow(Base):
     # Set when the owner followed a link sent to the address; applicants submit only then.
     email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    # Prefecture accounts only: the departments whose applications they see.
+    department_rows: Mapped[list[UserDepartmentRow]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class UserDepartmentRow(Base):
+    __tablename__ = "user_departments"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    department: Mapped[str] = mapped_column(String(10), primary_key=True)
+
 
 class ApplicationRow(Base):
     __tablename__ = "applications"
@@ -219,6 +231,43 @@ class OutboxRow(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class OpinionRow(Base):
+    """The prefecture's current opinion on a submitted application (one per application)."""
+
+    __tablename__ = "opinions"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    opinion: Mapped[str] = mapped_column(String(20), index=True)
+    supported_count: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Bumped on every change; the UPDATE's WHERE on it is the lock between two writers.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class OpinionChangeRow(Base):
+    """Append-only history of opinions: never updated, never deleted."""
+
+    __tablename__ = "opinion_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(10))  # "screen" or "file"
+    file_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    file_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    old_opinion: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    old_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    old_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_opinion: Mapped[str] = mapped_column(String(20))
+    new_count: Mapped[int] = mapped_column(Integer)
+    new_comment: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[UserRow] = relationship(lazy="joined")
 
 
 def alembic_config(url: str | None = None) -> Config:

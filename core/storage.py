@@ -23,17 +23,29 @@ class Role(StrEnum):
     APPLICANT = "applicant"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+    PREFECTURE = "prefecture"
 
 
 ROLE_LABELS_FR = {
     Role.APPLICANT: "Structure candidate",
     Role.REVIEWER: "Instructeur (ANCT)",
     Role.ADMIN: "Administrateur",
+    Role.PREFECTURE: "Services préfectoraux",
 }
 
 
 class _Owned(Protocol):
     owner_id: int
+    status: str
+    department: str | None
+    call_id: str
+
+
+def consulted_call_ids() -> frozenset[str]:
+    """Calls whose submitted applications go to the prefects for an opinion."""
+    from core.calls import load_calls
+
+    return frozenset(c.id for c in load_calls().values() if c.prefect_consultation)
 
 
 class User(BaseModel):
@@ -43,9 +55,17 @@ class User(BaseModel):
     email: str
     name: str
     role: Role
+    departments: tuple[str, ...] = ()  # prefecture accounts: their scope
 
     def can_read(self, row: _Owned) -> bool:
-        """Reviewers and admins read everything; applicants their own applications."""
+        """Reviewers and admins read everything; applicants their own applications;
+        prefectures the submitted applications of their departments in consulted calls."""
+        if self.role == Role.PREFECTURE:
+            return (
+                row.status == "submitted"
+                and row.department in self.departments
+                and row.call_id in consulted_call_ids()
+            )
         return self.role in (Role.REVIEWER, Role.ADMIN) or row.owner_id == self.id
 
     def can_write(self, row: _Owned) -> bool:
@@ -54,7 +74,13 @@ class User(BaseModel):
 
     @classmethod
     def from_row(cls, row: UserRow) -> User:
-        return cls(id=row.id, email=row.email, name=row.name, role=Role(row.role))
+        return cls(
+            id=row.id,
+            email=row.email,
+            name=row.name,
+            role=Role(row.role),
+            departments=tuple(sorted(d.department for d in row.department_rows)),
+        )
 
 
 class NotFound(LookupError):
@@ -347,6 +373,12 @@ def list_applications(
     query = select(ApplicationRow).order_by(ApplicationRow.id)
     if user.role == Role.APPLICANT:
         query = query.where(ApplicationRow.owner_id == user.id)
+    if user.role == Role.PREFECTURE:
+        query = query.where(
+            ApplicationRow.status == "submitted",
+            ApplicationRow.department.in_(user.departments),
+            ApplicationRow.call_id.in_(sorted(consulted_call_ids())),
+        )
     if call_id is not None:
         query = query.where(ApplicationRow.call_id == call_id)
     rows = session.execute(query).unique().scalars().all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import journey, review
+from core import journey, prefecture, review
 from core.fields import STEP_TITLES
 from core.formatting import (
     EFFECT_LABELS_FR,
@@ -15,7 +15,7 @@ from core.formatting import (
 )
 from core.models import STATUS_LABELS_FR
 from core.storage import NotFound, Role
-from pages import components
+from pages import components, opinion_panel
 from pages.eligibility_panel import escape_md
 
 ACTION_LABELS_FR = {
@@ -68,6 +68,17 @@ if not submission:
     st.warning(
         "Cette candidature n'est pas encore déposée : le brouillon peut encore changer. "
         "Seul un dossier déposé fait foi."
+    )
+
+if submission and dossier.call.prefect_consultation:
+    st.subheader("Avis de la préfecture")
+    with components.db() as session:
+        consultation = prefecture.consultation_dossier(
+            session=session, user=user, application_id=record.id
+        )
+    st.caption(consultation.list_title)
+    opinion_panel.show_opinion(
+        consultation.opinion, consultation.changes, deadline=consultation.deadline
     )
 
 st.subheader("Réponses" + (" déposées" if submission else " du brouillon"))

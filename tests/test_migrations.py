@@ -19,6 +19,10 @@ TABLES = {
     "account_tokens",
     "outbox_messages",
     "alembic_version",
+    # 0005: the prefect consultation
+    "user_departments",
+    "opinions",
+    "opinion_changes",
 }
 
 
@@ -135,5 +139,44 @@ def test_0004_upgrades_a_database_built_by_0003(database_url):
         command.downgrade(cfg, "0003")
         columns = {c["name"] for c in inspect(plain).get_columns("users")}
         assert "email_confirmed_at" not in columns
+    finally:
+        plain.dispose()
+
+
+def test_upgrade_to_0005_keeps_the_data_of_a_0004_database(database_url):
+    """A database built by the previous schema, with an account and a submitted application,
+    gains the consultation tables; its rows are untouched and the new tables start empty."""
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0004")
+        with plain.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, role, failed_logins, "
+                    "session_version, created_at) VALUES (1, 'a@b.fr', 'A', 'x', 'reviewer', 0, "
+                    "1, '2021-01-05 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO applications (id, call_id, owner_id, status, data, version, "
+                    "created_at, updated_at, department) VALUES (1, 'cnfs-2020-collectivites', "
+                    "1, 'submitted', '{}', 2, '2021-01-05 10:00:00', '2021-01-05 10:00:00', '93')"
+                )
+            )
+        command.upgrade(cfg, "0005")
+        assert _current(plain) == "0005"
+        with plain.connect() as conn:
+            assert conn.execute(text("SELECT role FROM users")).scalar_one() == "reviewer"
+            assert conn.execute(text("SELECT department FROM applications")).scalar_one() == "93"
+            for query in (
+                "SELECT count(*) FROM user_departments",
+                "SELECT count(*) FROM opinions",
+                "SELECT count(*) FROM opinion_changes",
+            ):
+                assert conn.execute(text(query)).scalar_one() == 0
+        command.downgrade(cfg, "0004")
+        assert "opinions" not in inspect(plain).get_table_names()
     finally:
         plain.dispose()

@@ -73,7 +73,10 @@ def test_dashboard(apps, reviewer):
     text = _text(at)
     assert "Postes demandés : 7 sur 80" in "\n".join(p.proto.text for p in at.get("progress"))
     assert "15 février 2021" in text  # the coming commission
-    assert len(at.dataframe) == 5
+    assert len(at.dataframe) == 6  # the prefects' opinions per department, then 5 roll-ups
+    consultation = at.dataframe[0].value.set_index("Département")
+    assert consultation.loc["93 — Seine-Saint-Denis", "Sans avis"] == 3
+    assert {m.label: m.value for m in at.metric}["Dossiers sans avis"] == "4"
     at.selectbox(key="dashboard_call").select("cnfs-2021-structures-privees").run()
     assert {m.label: m.value for m in at.metric}["Candidatures"] == "1"
 
@@ -185,3 +188,11 @@ def test_an_open_tab_ends_when_its_login_expires(apps, session, reviewer):
     at.run()
     assert not at.metric
     assert [b.label for b in at.button] == ["Se connecter"]
+
+
+def test_prefect_page_offers_the_import_to_admins_only(apps, reviewer, admin):
+    for user, uploaders in ((reviewer, 0), (admin, 1)):
+        at = page("prefect", user).run()
+        at.selectbox(key="p_department").select("93").run()
+        assert not at.exception
+        assert len(at.get("file_uploader")) == uploaders
