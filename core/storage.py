@@ -359,7 +359,10 @@ def save_draft(
     data = data.model_copy(update={"call_id": row.call_id})
     columns = _columns(data)
     siret = normalize_siret(data.structure.siret)
-    _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
+    if columns["siret"] is not None and columns["siret"] != row.siret:
+        # An unchanged SIRET is already this row's, unique per call: no query on every save.
+        _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
+    saved_at = clock.now()
     # The WHERE clause is the lock: of two saves from the same version, one matches no row.
     try:
         result = session.execute(
@@ -372,7 +375,7 @@ def save_draft(
             .values(
                 data=data.model_dump(mode="json"),
                 version=ApplicationRow.version + 1,
-                updated_at=clock.now(),
+                updated_at=saved_at,
                 verdict_status=verdict_status,
                 **columns,
             )
@@ -387,7 +390,20 @@ def save_draft(
         raise StaleVersion()
     _audit(session, user=user, application_id=application_id, action="draft_saved")
     session.flush()
-    return ApplicationRecord.from_row(_readable_row(session, user, application_id))
+    # The UPDATE matched this very version: the saved record is known without reading it back.
+    return ApplicationRecord(
+        id=row.id,
+        call_id=row.call_id,
+        owner_id=row.owner_id,
+        owner_email=row.owner.email,
+        status="draft",
+        data=Application.model_validate(data.model_dump(mode="json")),
+        version=expected_version + 1,
+        created_at=row.created_at,
+        updated_at=saved_at,
+        verdict_status=verdict_status,
+        submission=None,
+    )
 
 
 def dossier_number(application_id: int, submitted_at: dt.datetime) -> str:

@@ -37,7 +37,9 @@ def load_settings() -> Settings:
 @contextmanager
 def db() -> Iterator[Session]:
     """A database session for a page: committed at the end, rolled back on error."""
-    with session_scope(get_engine(load_settings().database_url)) as session:
+    # Only the URL is needed: st.secrets (the cookie key) is not parsed again, under its lock,
+    # for each of the few sessions a rerun opens.
+    with session_scope(get_engine(get_settings(require_cookie_key=False).database_url)) as session:
         yield session
 
 
