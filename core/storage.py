@@ -252,15 +252,24 @@ def _require_applicant(user: User) -> None:
         raise Forbidden()
 
 
-def _readable_row(session: Session, user: User, application_id: int) -> ApplicationRow:
-    row = session.get(ApplicationRow, application_id, populate_existing=True)
+def _readable_row(
+    session: Session, user: User, application_id: int, *, refresh: bool = True
+) -> ApplicationRow:
+    # refresh=False reuses a row this session already loaded in this transaction (a save just
+    # after its read): the guarded UPDATE, not this read, decides against concurrent writers.
+    row = session.get(ApplicationRow, application_id, populate_existing=refresh)
+    if row is not None:
+        # The identity map holds rows weakly: keep this one for the session's lifetime.
+        session.info.setdefault("_cnfs_rows", {})[application_id] = row
     if row is None or not user.can_read(row):
         raise NotFound(application_id)
     return row
 
 
-def _writable_row(session: Session, user: User, application_id: int) -> ApplicationRow:
-    row = _readable_row(session, user, application_id)
+def _writable_row(
+    session: Session, user: User, application_id: int, *, refresh: bool = True
+) -> ApplicationRow:
+    row = _readable_row(session, user, application_id, refresh=refresh)
     if not user.can_write(row):
         # Only reviewers/admins get here: they may read, so saying "forbidden" leaks nothing.
         raise Forbidden()
@@ -353,7 +362,7 @@ def save_draft(
     verdict_status: str | None = None,
 ) -> ApplicationRecord:
     """Save the draft if nobody saved since expected_version; returns it with version + 1."""
-    row = _writable_row(session, user, application_id)
+    row = _writable_row(session, user, application_id, refresh=False)
     if row.status != "draft":
         raise AlreadySubmitted()
     data = data.model_copy(update={"call_id": row.call_id})

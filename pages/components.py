@@ -5,18 +5,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
-from streamlit_authenticator.controllers import CookieController
 
 from core import auth, clock
 from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings
 from core.storage import Role, User
+
+if TYPE_CHECKING:  # imported when used: a new visitor's login form needs neither (~2.5 s cold)
+    import pandas as pd
+    from streamlit_authenticator.controllers import CookieController
 
 _AUTH = "_cnfs_auth"  # {"user_id": int, "sv": int} for the logged-in user of this browser tab
 _USER = "_cnfs_user"  # the User checked against the database on this run
@@ -34,9 +38,25 @@ def load_settings() -> Settings:
     return get_settings(cookie_key=key)
 
 
+_preparation: Callable[[], Future[bool]] | None = None
+_PREPARATION_WAIT_S = 300.0
+
+
+def prepare_with(start: Callable[[], Future[bool]]) -> None:
+    """streamlit_app.py says how to start (once) the preparation that db() waits for."""
+    global _preparation
+    _preparation = start
+
+
 @contextmanager
 def db() -> Iterator[Session]:
     """A database session for a page: committed at the end, rolled back on error."""
+    if _preparation is not None:
+        ready = _preparation()
+        if not ready.done():
+            with st.spinner("Préparation de la base de données…", show_time=True):
+                ready.result(timeout=_PREPARATION_WAIT_S)
+        ready.result()  # a failed preparation fails here, every time
     # Only the URL is needed: st.secrets (the cookie key) is not parsed again, under its lock,
     # for each of the few sessions a rerun opens.
     with session_scope(get_engine(get_settings(require_cookie_key=False).database_url)) as session:
@@ -114,6 +134,7 @@ def escape_md(text: str) -> str:
 
 def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
     """Empty cells instead of Streamlit's English « None » in text columns."""
+    import pandas as pd
     text_columns = [
         column
         for column in frame.columns
@@ -149,6 +170,8 @@ def show_flash() -> None:
 def _cookie_controller(settings: Settings) -> CookieController:
     # The library's cookie component writes and deletes the cookie in the browser; the value
     # and its checks are ours (core.auth).
+    from streamlit_authenticator.controllers import CookieController
+
     return CookieController(settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days)
 
 
@@ -207,6 +230,10 @@ def resolve_user(settings: Settings) -> User | None:
     """The login gate, run on every rerun: session first, then the cookie; both re-checked."""
     _apply_cookie_op(settings)
     info = st.session_state.get(_AUTH)
+    token = st.context.cookies.get(settings.cookie_name)
+    token = token if isinstance(token, str) and token else None
+    if info is None and (st.session_state.get(_LOGGED_OUT) or not token):
+        return None  # a new visitor: the login form needs no database
     with db() as session:
         if info is not None:
             user = auth.check_session(session=session, user_id=info["user_id"], version=info["sv"])
@@ -219,7 +246,7 @@ def resolve_user(settings: Settings) -> User | None:
             return None
         found = auth.user_from_token(
             session=session,
-            token=st.context.cookies.get(settings.cookie_name),
+            token=token,
             key=settings.cookie_key,
             now=clock.now(),
         )
