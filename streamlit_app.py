@@ -58,7 +58,10 @@ def main() -> None:
     except SettingsError as exc:
         st.error(f"Le portail ne peut pas démarrer. {exc}")
         st.stop()
-    components.prepare_with(lambda: start_preparation(settings.database_url, settings.demo_mode))
+    components.prepare_with(
+        lambda: start_preparation(settings.database_url, settings.demo_mode),
+        start_preparation.clear,
+    )
     user = components.resolve_user(settings)
     role = user.role if user else None
     entries = list(PAGES[role])

@@ -51,8 +51,10 @@ new MutationObserver((records) => {
                       attributeFilter: ['data-test-script-state']});
 """
 SETTLED_JS = """([t0, quiet]) => {
+  // Any state change since the action (it may have interrupted a run still going), ending
+  // "notRunning" and quiet since.
   const s = (window.__cnfsStates || []).filter(x => x[0] >= t0);
-  if (!s.some(x => x[1] === 'running')) return false;
+  if (s.length === 0) return false;
   const last = s[s.length - 1];
   return last[1] === 'notRunning' && performance.now() - last[0] >= quiet ? last[0] - t0 : false;
 }"""
@@ -73,6 +75,18 @@ def settle(page, action) -> float:
     action()
     handle = page.wait_for_function(SETTLED_JS, arg=[t0, QUIET_MS], polling=50, timeout=60_000)
     return handle.json_value() / 1000
+
+
+FAILURES: dict[str, int] = {}
+
+
+def timed(results: dict[str, list[float]], label: str, measure) -> None:
+    """Record one measurement; a timeout is counted and printed, and the bench goes on."""
+    try:
+        results[label].append(measure())
+    except Exception as exc:
+        FAILURES[label] = FAILURES.get(label, 0) + 1
+        print(f"échec : {label} ({type(exc).__name__})")
 
 
 def idle(page) -> None:
@@ -200,11 +214,13 @@ def main() -> int:
                 for n in range(args.runs):
                     box = page.get_by_label("Commune", exact=True).first
                     box.fill(f"Montreuil {n}")
-                    results["modification d'un champ (jusqu'au calme)"].append(
-                        settle(page, lambda b=box: b.press("Tab"))
+                    timed(
+                        results,
+                        "modification d'un champ (jusqu'au calme)",
+                        lambda b=box: settle(page, lambda: b.press("Tab")),
                     )
                     link = page.get_by_role("link", name="Étape suivante : Postes")
-                    results["« Étape suivante »"].append(settle(page, link.click))
+                    timed(results, "« Étape suivante »", lambda lk=link: settle(page, lk.click))
                     page.goto(step1)
                     idle(page)
                 ctx.close()
@@ -215,31 +231,45 @@ def main() -> int:
                 log_in(page, base, REVIEWER_EMAIL)
                 for n in range(args.runs):
                     link = page.get_by_role("link", name="Candidatures", exact=True)
-                    settle(page, link.first.click)
+                    with contextlib.suppress(Exception):  # not timed: getting there
+                        settle(page, link.first.click)
                     choice = "Oui" if n % 2 == 0 else "Non"
                     page.get_by_label("QPV").first.click()
                     option = page.get_by_role("option", name=choice, exact=True).first
-                    results["filtre de la liste des candidatures"].append(
-                        settle(page, option.click)
+                    timed(
+                        results,
+                        "filtre de la liste des candidatures",
+                        lambda o=option: settle(page, o.click),
                     )
                     link = page.get_by_role("link", name="Dossier", exact=True)
-                    settle(page, link.first.click)
+                    with contextlib.suppress(Exception):  # not timed: getting there
+                        settle(page, link.first.click)
                     box = page.get_by_label("N° de candidature").first
                     box.fill(str(dossier_id + n))
-                    results["ouverture d'un dossier"].append(
-                        settle(page, lambda b=box: b.press("Enter"))
+                    timed(
+                        results,
+                        "ouverture d'un dossier",
+                        lambda b=box: settle(page, lambda: b.press("Enter")),
                     )
                     link = page.get_by_role("link", name="Tableau de bord", exact=True)
-                    results["tableau de bord (instructeur)"].append(settle(page, link.first.click))
-                page.screenshot(path=str(Path(tmp) / "dashboard.png"))
+                    timed(
+                        results,
+                        "tableau de bord (instructeur)",
+                        lambda lk=link: settle(page, lk.first.click),
+                    )
+                page.screenshot(path=str(ROOT / "test-artifacts" / "bench-dashboard.png"))
                 ctx.close()
             finally:
                 server.stop()
             browser.close()
+    except Exception as exc:  # print what was measured before the failure
+        print(f"Banc interrompu : {type(exc).__name__}: {str(exc).splitlines()[0]}")
     finally:
         with contextlib.suppress(StopIteration):
             next(databases)
-    report(results)
+    report({label: values for label, values in results.items() if values})
+    for label, count in FAILURES.items():
+        print(f"mesures en échec (délai de 60 s dépassé) : {label} × {count}")
     print("charge machine à la fin : " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 

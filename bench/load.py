@@ -550,7 +550,11 @@ def main() -> int:
     parser.add_argument("--churn", type=int, default=1000, help="sessions de va-et-vient")
     parser.add_argument("--only", choices=["one", "two", "bare", "memory"], action="append")
     parser.add_argument("--profile", help="préfixe des profils py-spy (facultatif)")
-    parser.add_argument("--rounds", type=int, default=12, help="coût bcrypt des comptes")
+    parser.add_argument(
+        "--rounds", type=int, default=4,
+        help="coût bcrypt des comptes (12 en production : 200 connexions en une minute saturent "
+        "alors à elles seules une machine de 2 cœurs partagée)",
+    )
     args = parser.parse_args()
     admin_url = os.environ.get("CNFS_BENCH_POSTGRES_URL", DEFAULT_ADMIN_URL)
     missing = postgres_available(admin_url)

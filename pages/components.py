@@ -38,25 +38,30 @@ def load_settings() -> Settings:
     return get_settings(cookie_key=key)
 
 
-_preparation: Callable[[], Future[bool]] | None = None
+_preparation: tuple[Callable[[], Future[bool]], Callable[[], None]] | None = None
 _PREPARATION_WAIT_S = 300.0
 
 
-def prepare_with(start: Callable[[], Future[bool]]) -> None:
-    """streamlit_app.py says how to start (once) the preparation that db() waits for."""
+def prepare_with(start: Callable[[], Future[bool]], forget: Callable[[], None]) -> None:
+    """streamlit_app.py says how to start (once) the preparation that db() waits for, and how
+    to forget a failed one so that the next page tries again (a database back up)."""
     global _preparation
-    _preparation = start
+    _preparation = (start, forget)
 
 
 @contextmanager
 def db() -> Iterator[Session]:
     """A database session for a page: committed at the end, rolled back on error."""
     if _preparation is not None:
-        ready = _preparation()
+        start, forget = _preparation
+        ready = start()
         if not ready.done():
             with st.spinner("Préparation de la base de données…", show_time=True):
-                ready.result(timeout=_PREPARATION_WAIT_S)
-        ready.result()  # a failed preparation fails here, every time
+                ready.exception(timeout=_PREPARATION_WAIT_S)
+        failure = ready.exception()
+        if failure is not None:
+            forget()
+            raise failure
     # Only the URL is needed: st.secrets (the cookie key) is not parsed again, under its lock,
     # for each of the few sessions a rerun opens.
     with session_scope(get_engine(get_settings(require_cookie_key=False).database_url)) as session:

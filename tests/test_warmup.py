@@ -44,6 +44,24 @@ def test_a_database_that_cannot_be_prepared_fails_the_login_not_silently(app_on)
     assert at.exception  # the failure reaches the page (Streamlit's short notice in production)
 
 
+def test_a_failed_preparation_is_tried_again_on_the_next_page(app_on, tmp_path):
+    blocker = tmp_path / "pas-un-dossier"
+    blocker.write_text("")  # the database's folder cannot be created while this file is there
+    url = f"sqlite:///{(blocker / 'cnfs.sqlite3').as_posix()}"
+    try:
+        at = app_on(url).run()
+        at.text_input[0].input("agent@mairie.fr")
+        at.text_input[1].input("un mot de passe")
+        at.button[0].click().run()
+        assert at.exception
+        blocker.unlink()  # the administrator fixes the cause, without restarting the server
+        at.button[0].click().run()
+        assert not at.exception
+        assert "incorrect" in at.error[0].value
+    finally:
+        dispose_engine(url)
+
+
 def test_preparation_migrates_and_warms(tmp_path):
     url = f"sqlite:///{(tmp_path / 'cnfs.sqlite3').as_posix()}"
     try:
