@@ -53,6 +53,7 @@ EDITS = {
 STEP_PAGE_NAMES = {1: "step_1_structure", 2: "step_2_postes"}
 EDITS_PER_STEP = 6
 CHURN_WAVE = 50
+WARM_UP_S = 15  # migrations, imports, fonts: memory "at rest" is measured after them
 SESSION_TTL_S = 30  # for the churn server: how long Streamlit keeps a session after it left
 
 
@@ -160,6 +161,7 @@ class Stats:
 
 @dataclasses.dataclass
 class Expected:
+    tag: str = ""  # tells this phase's answers from an earlier phase's
     saves: int = 0
     last: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -212,7 +214,7 @@ async def applicant(
                 continue
             path = rng.choice(EDITS[step])
             key = f"f:{account.application_id}:{path}"
-            value = f"Réponse {expected.saves + 1} de {account.email}"
+            value = f"Réponse {expected.saves + 1} de {account.email} ({expected.tag})"
             seconds = await client.rerun([text_state(client.widget(key=key).id, value)])
             refused = [t for t in client.texts if any(m in t for m in REFUSED_MARKERS)]
             if refused:
@@ -267,7 +269,8 @@ async def run_load(
 ) -> tuple[Stats, list[Expected], dict[str, float]]:
     stats = Stats()
     rng = random.Random(2021)
-    expected = [Expected() for _ in range(users)]
+    tag = f"passe {time.time():.0f}"
+    expected = [Expected(tag) for _ in range(users)]
     t0 = time.monotonic()
     stop_at = t0 + ramp + duration
     tasks = []
@@ -340,13 +343,11 @@ def summary(label: str, stats: Stats, seconds: float, users: int, mem_per_sessio
     return row
 
 
-def check_saves(url: str, accounts: list[Account], expected: list[Expected]) -> int:
-    """Drafts whose stored version or last answer differs from what the users typed."""
+def stored_drafts(url: str, accounts: list[Account]) -> dict[int, object]:
+    """Each draft's stored row (id, version, data), by application id."""
     from core.db import ApplicationRow
 
     engine = create_engine(url)
-    wrong = 0
-    total = 0
     with engine.connect() as conn:
         rows = {
             r.id: r
@@ -357,10 +358,20 @@ def check_saves(url: str, accounts: list[Account], expected: list[Expected]) -> 
             )
         }
     engine.dispose()
+    return rows
+
+
+def check_saves(
+    url: str, accounts: list[Account], expected: list[Expected], before: dict[int, int]
+) -> int:
+    """Drafts whose stored version or last answer differs from what the users typed."""
+    rows = stored_drafts(url, accounts)
+    wrong = 0
+    total = 0
     for account, exp in zip(accounts, expected, strict=True):
         row = rows[account.application_id]
         total += exp.saves
-        stored_ok = row.version == 1 + exp.saves and all(
+        stored_ok = row.version == before[account.application_id] + exp.saves and all(
             row.data[path.split(".")[0]][path.split(".")[1]] == value
             for path, value in exp.last.items()
         )
@@ -386,10 +397,12 @@ def start_servers(url: str, count: int, script: str, tmp: Path, **env: str) -> l
 
 
 async def warm(ws_url: str) -> None:
+    """A first visit, then time for the background warm-up it starts (core.warmup)."""
     client = StreamlitClient(ws_url)
     await client.connect()
     await client.rerun(page_name="")
     await client.close()
+    await asyncio.sleep(WARM_UP_S)
 
 
 def phase(
@@ -418,6 +431,9 @@ def phase(
             asyncio.run(warm(f"ws://127.0.0.1:{s.port}/_stcore/stream"))
         pids = [s.process.pid for s in servers]
         base = sum(rss_mb(p) for p in pids)
+        before = (
+            {i: r.version for i, r in stored_drafts(url, accounts).items()} if accounts else {}
+        )
         profiler = None
         if args.profile and accounts is not None:
             # py-spy (PyPI) samples the first instance during the measurement window.
@@ -445,7 +461,7 @@ def phase(
         if profiler is not None:
             profiler.wait(timeout=60)
         row = summary(label, stats, mem["seconds"], args.users, (loaded - base) / args.users)
-        wrong = check_saves(url, accounts, expected) if accounts is not None else 0
+        wrong = check_saves(url, accounts, expected, before) if accounts is not None else 0
         print(f"    mémoire serveur : {base:.0f} Mo au repos, {loaded:.0f} Mo en charge")
         return row, wrong
     finally:
