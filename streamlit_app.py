@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import streamlit as st
 
 from core.settings import Settings, SettingsError
@@ -55,18 +57,16 @@ PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
 }
 
 
-@st.cache_resource(show_spinner="Préparation de la base de données…")
-def prepare_database(url: str, demo_mode: bool) -> bool:
-    """Migrate once per process and, in demo mode, seed an empty database."""
-    from core.db import get_engine, session_scope
+@st.cache_resource(show_spinner=False)
+def start_preparation(url: str, demo_mode: bool) -> Future[bool]:
+    """Once per process, in the background: migrations, demo data, warm caches (core.warmup).
 
-    engine = get_engine(url)
-    if not demo_mode:
-        return False
-    from core.demo import seed_demo
+    The login form does not wait for it; the first page that opens the database does
+    (components.db).
+    """
+    from core import warmup
 
-    with session_scope(engine) as session:
-        return seed_demo(session=session)
+    return warmup.start(url, demo_mode)
 
 
 def main() -> None:
@@ -75,8 +75,10 @@ def main() -> None:
     except SettingsError as exc:
         st.error(f"Le portail ne peut pas démarrer. {exc}")
         st.stop()
-    prepare_database(settings.database_url, settings.demo_mode)
-    mail_components.start_retry_loop(settings)
+    components.prepare_with(
+        lambda: start_preparation(settings.database_url, settings.demo_mode),
+        start_preparation.clear,
+    )
     user = components.resolve_user(settings)
     role = user.role if user else None
     visible = list(PAGES[role]) + ([DEMO_OUTBOX] if settings.demo_mode else [])
@@ -104,7 +106,13 @@ def main() -> None:
         st.sidebar.caption("Mode démonstration : données fictives.")
     components.logout_button(settings)
     components.show_flash()
-    current.run()
+    try:
+        current.run()
+    finally:
+        # Started once the page is out, so a new visitor's login form does not wait for it.
+        ready = start_preparation(settings.database_url, settings.demo_mode)
+        if ready.done() and ready.exception() is None:
+            mail_components.start_retry_loop(settings)  # once the database is migrated
 
 
 main()

@@ -7,10 +7,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -30,6 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+if TYPE_CHECKING:  # alembic (~1 s to import) is loaded by the first migration, not by a page
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -272,6 +273,8 @@ class OpinionChangeRow(Base):
 
 def alembic_config(url: str | None = None) -> Config:
     """Alembic configuration built in code, so migrations run from the installed package."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -281,6 +284,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the latest migration (a no-op when already there)."""
+    from alembic import command
+
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Two app instances starting together must not both create the tables.

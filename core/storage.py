@@ -288,15 +288,24 @@ def _require_applicant(user: User) -> None:
         raise Forbidden()
 
 
-def _readable_row(session: Session, user: User, application_id: int) -> ApplicationRow:
-    row = session.get(ApplicationRow, application_id, populate_existing=True)
+def _readable_row(
+    session: Session, user: User, application_id: int, *, refresh: bool = True
+) -> ApplicationRow:
+    # refresh=False reuses a row this session already loaded in this transaction (a save just
+    # after its read): the guarded UPDATE, not this read, decides against concurrent writers.
+    row = session.get(ApplicationRow, application_id, populate_existing=refresh)
+    if row is not None:
+        # The identity map holds rows weakly: keep this one for the session's lifetime.
+        session.info.setdefault("_cnfs_rows", {})[application_id] = row
     if row is None or not user.can_read(row):
         raise NotFound(application_id)
     return row
 
 
-def _writable_row(session: Session, user: User, application_id: int) -> ApplicationRow:
-    row = _readable_row(session, user, application_id)
+def _writable_row(
+    session: Session, user: User, application_id: int, *, refresh: bool = True
+) -> ApplicationRow:
+    row = _readable_row(session, user, application_id, refresh=refresh)
     if not user.can_write(row):
         # Only reviewers/admins get here: they may read, so saying "forbidden" leaks nothing.
         raise Forbidden()
@@ -395,13 +404,16 @@ def save_draft(
     verdict_status: str | None = None,
 ) -> ApplicationRecord:
     """Save the draft if nobody saved since expected_version; returns it with version + 1."""
-    row = _writable_row(session, user, application_id)
+    row = _writable_row(session, user, application_id, refresh=False)
     if row.status != "draft":
         raise AlreadySubmitted()
     data = data.model_copy(update={"call_id": row.call_id})
     columns = _columns(data)
     siret = normalize_siret(data.structure.siret)
-    _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
+    if columns["siret"] is not None and columns["siret"] != row.siret:
+        # An unchanged SIRET is already this row's, unique per call: no query on every save.
+        _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
+    saved_at = clock.now()
     # The WHERE clause is the lock: of two saves from the same version, one matches no row.
     try:
         result = session.execute(
@@ -414,7 +426,7 @@ def save_draft(
             .values(
                 data=data.model_dump(mode="json"),
                 version=ApplicationRow.version + 1,
-                updated_at=clock.now(),
+                updated_at=saved_at,
                 verdict_status=verdict_status,
                 **columns,
             )
@@ -429,7 +441,20 @@ def save_draft(
         raise StaleVersion()
     _audit(session, user=user, application_id=application_id, action="draft_saved")
     session.flush()
-    return ApplicationRecord.from_row(_readable_row(session, user, application_id))
+    # The UPDATE matched this very version: the saved record is known without reading it back.
+    return ApplicationRecord(
+        id=row.id,
+        call_id=row.call_id,
+        owner_id=row.owner_id,
+        owner_email=row.owner.email,
+        status="draft",
+        data=Application.model_validate(data.model_dump(mode="json")),
+        version=expected_version + 1,
+        created_at=row.created_at,
+        updated_at=saved_at,
+        verdict_status=verdict_status,
+        submission=None,
+    )
 
 
 def dossier_number(application_id: int, submitted_at: dt.datetime) -> str:

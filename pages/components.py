@@ -5,18 +5,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
-from streamlit_authenticator.controllers import CookieController
 
 from core import auth, clock, downloads
 from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings
 from core.storage import Role, User
+
+if TYPE_CHECKING:  # imported when used: a new visitor's login form needs neither (~2.5 s cold)
+    import pandas as pd
+    from streamlit_authenticator.controllers import CookieController
 
 _AUTH = "_cnfs_auth"  # the auth.SessionTicket of the logged-in user of this browser tab
 _USER = "_cnfs_user"  # the User checked against the database on this run
@@ -35,10 +39,33 @@ def load_settings() -> Settings:
     return get_settings(cookie_key=key, smtp_password=smtp_password)
 
 
+_preparation: tuple[Callable[[], Future[bool]], Callable[[], None]] | None = None
+_PREPARATION_WAIT_S = 300.0
+
+
+def prepare_with(start: Callable[[], Future[bool]], forget: Callable[[], None]) -> None:
+    """streamlit_app.py says how to start (once) the preparation that db() waits for, and how
+    to forget a failed one so that the next page tries again (a database back up)."""
+    global _preparation
+    _preparation = (start, forget)
+
+
 @contextmanager
 def db() -> Iterator[Session]:
     """A database session for a page: committed at the end, rolled back on error."""
-    with session_scope(get_engine(load_settings().database_url)) as session:
+    if _preparation is not None:
+        start, forget = _preparation
+        ready = start()
+        if not ready.done():
+            with st.spinner("Préparation de la base de données…", show_time=True):
+                ready.exception(timeout=_PREPARATION_WAIT_S)
+        failure = ready.exception()
+        if failure is not None:
+            forget()
+            raise failure
+    # Only the URL is needed: st.secrets (the cookie key) is not parsed again, under its lock,
+    # for each of the few sessions a rerun opens.
+    with session_scope(get_engine(get_settings(require_cookie_key=False).database_url)) as session:
         yield session
 
 
@@ -121,6 +148,8 @@ def escape_md(text: str) -> str:
 
 def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
     """Empty cells instead of Streamlit's English « None » in text columns."""
+    import pandas as pd
+
     text_columns = [
         column
         for column in frame.columns
@@ -159,6 +188,8 @@ def show_flash() -> None:
 def _cookie_controller(settings: Settings) -> CookieController:
     # The library's cookie component writes and deletes the cookie in the browser; the value
     # and its checks are ours (core.auth).
+    from streamlit_authenticator.controllers import CookieController
+
     return CookieController(settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days)
 
 
@@ -219,6 +250,10 @@ def resolve_user(settings: Settings) -> User | None:
     """
     _apply_cookie_op(settings)
     ticket = st.session_state.get(_AUTH)
+    token = st.context.cookies.get(settings.cookie_name)
+    token = token if isinstance(token, str) and token else None
+    if ticket is None and (st.session_state.get(_LOGGED_OUT) or not token):
+        return None  # a new visitor: the login form needs no database
     with db() as session:
         if ticket is not None:
             user = auth.check_ticket(session=session, ticket=ticket, now=clock.now())
@@ -229,9 +264,7 @@ def resolve_user(settings: Settings) -> User | None:
             return user
         if st.session_state.get(_LOGGED_OUT):
             return None
-        ticket = auth.ticket_from_token(
-            token=st.context.cookies.get(settings.cookie_name), key=settings.cookie_key
-        )
+        ticket = auth.ticket_from_token(token=token, key=settings.cookie_key)
         user = (
             auth.check_ticket(session=session, ticket=ticket, now=clock.now())
             if ticket is not None

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import accounts, opinions
 from core.storage import Role, User
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, login_ticket
 from tests.review_data import TODAY, populate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +45,7 @@ def pref93(session) -> User:
 def page(name: str, user: User) -> AppTest:
     at = AppTest.from_file(str(ROOT / PAGES[name]), default_timeout=60)
     at.session_state[USER_KEY] = user
+    at.session_state["_cnfs_auth"] = login_ticket(user)  # downloads check it at click time
     return at
 
 

@@ -224,6 +224,24 @@ def test_save_draft_bumps_version_and_keeps_answers(session, applicant, draft):
     assert again.version == saved.version
 
 
+def test_saved_record_is_what_the_database_now_holds(session, applicant, draft):
+    # save_draft builds its answer without reading the row back: it must match a fresh read.
+    changed = draft.data.model_copy(deep=True)
+    changed.structure.commune = "Saint-Denis"
+    changed.posts.start_date = None
+    saved = storage.save_draft(
+        session=session,
+        user=applicant,
+        application_id=draft.id,
+        data=changed,
+        expected_version=draft.version,
+        verdict_status="incomplete",
+    )
+    session.commit()
+    again = storage.get_application(session=session, user=applicant, application_id=draft.id)
+    assert saved == again
+
+
 def test_save_from_an_old_version_is_refused(session, applicant, draft):
     storage.save_draft(
         session=session,
