@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -16,13 +17,14 @@ from streamlit_authenticator.controllers import CookieController
 from core import auth, clock
 from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings
-from core.storage import Role, User
+from core.storage import ROLE_LABELS_FR, Role, User
 
 _AUTH = "_cnfs_auth"  # {"user_id": int, "sv": int} for the logged-in user of this browser tab
 _USER = "_cnfs_user"  # the User checked against the database on this run
 _COOKIE_OP = "_cnfs_cookie_op"  # ("set", token) or ("delete", None), applied on the next run
 _LOGGED_OUT = "_cnfs_logged_out"  # ignore the cookie the browser sent when this tab opened
 _FLASH = "_cnfs_flash"  # a message to show once on the next page
+_HOME_PAGE = "_cnfs_home_page"  # the first page of the logged-in user's menu
 
 
 def load_settings() -> Settings:
@@ -39,6 +41,16 @@ def db() -> Iterator[Session]:
     """A database session for a page: committed at the end, rolled back on error."""
     with session_scope(get_engine(load_settings().database_url)) as session:
         yield session
+
+
+@st.cache_resource
+def _french_ui_script() -> str:
+    return (Path(__file__).parent / "assets" / "french_ui.js").read_text(encoding="utf-8")
+
+
+def french_ui() -> None:
+    """Put Streamlit's own English interface strings into French in the browser (every run)."""
+    st.html(f"<script>{_french_ui_script()}</script>", unsafe_allow_javascript=True)
 
 
 def current_user() -> User | None:
@@ -62,11 +74,12 @@ def go_after_login() -> None:
     st.switch_page(page, query_params=params)
 
 
-def mark_app_run(page_path: str) -> None:
+def mark_app_run(page_path: str, home_page: str) -> None:
     """Called by streamlit_app.py once it has set up navigation and chosen the page."""
     global _app_has_run
     _app_has_run = True
     st.session_state[_ROUTED_PAGE] = page_path
+    st.session_state[_HOME_PAGE] = home_page
 
 
 def ensure_routed() -> None:
@@ -96,10 +109,25 @@ def require_user(*roles: Role) -> User:
         if shown:
             flash(shown)  # say it again on the login page
         st.switch_page(LOGIN_PAGE)
-    if user is None or (roles and user.role not in roles):
+    if user is None:
         st.error("Cette page n'est pas accessible avec votre compte.")
         st.stop()
+    if roles and user.role not in roles:
+        st.error(not_for_role_message(user.role, roles))
+        home = st.session_state.get(_HOME_PAGE)
+        if home is not None:  # set by the router (absent when a page runs alone, in AppTest)
+            st.page_link(home, label="Retour à l'accueil", icon=":material/home:")
+        st.stop()
     return user
+
+
+def not_for_role_message(role: Role, allowed: tuple[Role, ...]) -> str:
+    """Why a page opened by its address is not shown to this account."""
+    whom = " ou ".join(f"« {ROLE_LABELS_FR[r]} »" for r in allowed)
+    return (
+        f"Cette page est réservée aux comptes {whom} : vous êtes connecté avec un compte "
+        f"« {ROLE_LABELS_FR[role]} ». Utilisez le menu pour ouvrir les pages de votre compte."
+    )
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")

@@ -55,7 +55,11 @@ def _no_writing_widget(at: AppTest) -> None:
 def test_applicant_is_turned_away(name, apps, applicant):
     at = page(name, applicant).run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["Cette page n'est pas accessible avec votre compte."]
+    assert [e.value for e in at.error] == [
+        "Cette page est réservée aux comptes « Instructeur (ANCT) » ou « Administrateur » : "
+        "vous êtes connecté avec un compte « Structure candidate ». Utilisez le menu pour "
+        "ouvrir les pages de votre compte."
+    ]
     assert len(at.dataframe) == 0
 
 

@@ -73,7 +73,7 @@ def login(page: Any, base_url: str, email: str, password: str) -> None:
     """Log in through the login form and wait for the first page of the role."""
     open_page(page, base_url)
     page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
     click(page, "Se connecter")
     page.get_by_role("button", name="Se déconnecter").wait_for()
     wait_idle(page)
