@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.calls import get_call
 from core.storage import User
 from tests.review_data import TODAY, populate
 
@@ -125,6 +126,10 @@ def test_dossier_view(apps, reviewer):
         "Candidature déposée",
         "Empreinte du PDF enregistrée",
     ]
+    # The reviewer reads the call's title and a French status, not internal codes.
+    created, submitted = history["Détail"].iloc[0], history["Détail"].iloc[1]
+    assert created == get_call("cnfs-2021-structures-privees").title
+    assert submitted.startswith("CNFS-2021-") and submitted.endswith(" (À examiner)")
 
 
 def test_dossier_of_a_draft_and_unknown_number(apps, reviewer):
