@@ -123,10 +123,13 @@ def require_user(*roles: Role) -> User:
 
 def not_for_role_message(role: Role, allowed: tuple[Role, ...]) -> str:
     """Why a page opened by its address is not shown to this account."""
-    whom = " ou ".join(f"« {ROLE_LABELS_FR[r]} »" for r in allowed)
+    def quoted(r: Role) -> str:  # non-breaking spaces keep « and » with their words
+        return f"«\u00a0{ROLE_LABELS_FR[r]}\u00a0»"
+
+    whom = " ou ".join(quoted(r) for r in allowed)
     return (
-        f"Cette page est réservée aux comptes {whom} : vous êtes connecté avec un compte "
-        f"« {ROLE_LABELS_FR[role]} ». Utilisez le menu pour ouvrir les pages de votre compte."
+        f"Cette page est réservée aux comptes {whom}\u00a0: vous êtes connecté avec un compte "
+        f"{quoted(role)}. Utilisez le menu pour ouvrir les pages de votre compte."
     )
 
 

@@ -56,7 +56,7 @@ def _no_writing_widget(at: AppTest) -> None:
 def test_applicant_is_turned_away(name, apps, applicant):
     at = page(name, applicant).run()
     assert not at.exception
-    assert [e.value for e in at.error] == [
+    assert [e.value.replace("\u00a0", " ") for e in at.error] == [
         "Cette page est réservée aux comptes « Instructeur (ANCT) » ou « Administrateur » : "
         "vous êtes connecté avec un compte « Structure candidate ». Utilisez le menu pour "
         "ouvrir les pages de votre compte."

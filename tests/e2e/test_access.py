@@ -71,7 +71,7 @@ def test_applicant_cannot_open_reviewer_pages(page, server, shot, path):
     shot(page, f"candidat-{path}")
     _assert_no_reviewer_content(page)
     # Told why, in French (no "Page not found"), still logged in, with the way back home.
-    text = ui.main_text(page)
+    text = ui.main_text(page).replace("\u00a0", " ")
     assert "réservée aux comptes « Instructeur (ANCT) »" in text
     assert "vous êtes connecté avec un compte « Structure candidate »" in text
     assert page.get_by_role("dialog").count() == 0  # no "Page not found" dialog
