@@ -44,13 +44,21 @@ def db() -> Iterator[Session]:
 
 
 @st.cache_resource
-def _french_ui_script() -> str:
-    return (Path(__file__).parent / "assets" / "french_ui.js").read_text(encoding="utf-8")
+def _script(name: str) -> str:
+    return (Path(__file__).parent / "assets" / name).read_text(encoding="utf-8")
 
 
 def french_ui() -> None:
     """Put Streamlit's own English interface strings into French in the browser (every run)."""
-    st.html(f"<script>{_french_ui_script()}</script>", unsafe_allow_javascript=True)
+    st.html(f"<script>{_script('french_ui.js')}</script>", unsafe_allow_javascript=True)
+
+
+def autosave_typing() -> None:
+    """On this page, text being typed is applied (and so saved) a second after the last key."""
+    st.html(
+        f"<span data-cnfs-autosave hidden></span><script>{_script('autosave.js')}</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def current_user() -> User | None:
@@ -123,6 +131,7 @@ def require_user(*roles: Role) -> User:
 
 def not_for_role_message(role: Role, allowed: tuple[Role, ...]) -> str:
     """Why a page opened by its address is not shown to this account."""
+
     def quoted(r: Role) -> str:  # non-breaking spaces keep « and » with their words
         return f"«\u00a0{ROLE_LABELS_FR[r]}\u00a0»"
 
