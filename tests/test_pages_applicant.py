@@ -168,6 +168,14 @@ def submit_button(portal: Portal):
     return portal.at.button(key="submit")
 
 
+def deposit(portal: Portal, *, certified: bool = True) -> None:
+    """Name the person who files, certify, then press « Déposer la candidature »."""
+    portal.at.text_input(key="signatory_name").input("Camille Martin")
+    portal.at.text_input(key="signatory_role").input("Maire adjointe")
+    portal.at.checkbox(key="certified").set_value(certified)
+    submit_button(portal).click().run()
+
+
 # --- smoke ---------------------------------------------------------------------------------
 
 
@@ -262,7 +270,15 @@ def test_commune_journey_in_wave_1(portal, session, applicant):
     assert "100 000 €" in text.replace("\u202f", " ").replace("\u00a0", " ")
     assert "examinée le 15 février 2021" in text
     assert not submit_button(portal).disabled
-    submit_button(portal).click().run()
+    deposit(portal, certified=False)  # a deliberate deposit: not without the certification
+    assert any("cochez la case de certification" in e.value for e in portal.at.error)
+    assert (
+        storage.get_application(
+            session=session, user=applicant, application_id=portal.dossier
+        ).status
+        == "draft"
+    )
+    deposit(portal)
     portal.check()
     text = portal.all_text()
     assert f"Dossier n° CNFS-2021-{portal.dossier:06d}" in text
@@ -292,7 +308,7 @@ def test_association_journey_in_wave_2(portal, session, applicant):
     assert not portal.has("posts.coordinator_scope")
     accept_commitments(portal, WAVE2)
     portal.open(5)
-    submit_button(portal).click().run()
+    deposit(portal)
     portal.check()
     assert storage.get_submission(session=session, user=applicant, application_id=portal.dossier)
 
@@ -383,7 +399,7 @@ def test_submitted_application_is_read_only(portal, session, applicant):
     fill_step(portal, 3, {"posts.coordinator_wanted": False})
     accept_commitments(portal, WAVE1)
     portal.open(5)
-    submit_button(portal).click().run()
+    deposit(portal)
     portal.check()
     for step in (1, 2, 3, 4):
         portal.open(step)

@@ -163,3 +163,12 @@ def grid_texts(page: Any) -> list[str]:
     cells = page.locator('[data-testid="stDataFrame"] [role="gridcell"]')
     cells.first.wait_for(state="attached")
     return cells.all_inner_texts()
+
+
+def deposit(page: Any, *, name: str = "Camille Martin", role: str = "Maire adjointe") -> None:
+    """On step 5: name the person who files, tick the certification, press « Déposer »."""
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label("Nom et prénom de la personne qui dépose").fill(name)
+    form.get_by_label("Sa fonction").fill(role)
+    form.locator('[data-testid="stCheckbox"] label').click()
+    click(page, "Déposer la candidature")
