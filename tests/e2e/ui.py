@@ -168,7 +168,7 @@ def grid_texts(page: Any) -> list[str]:
 def deposit(page: Any, *, name: str = "Camille Martin", role: str = "Maire adjointe") -> None:
     """On step 5: name the person who files, tick the certification, press « Déposer »."""
     form = page.locator('[data-testid="stForm"]')
-    form.get_by_label("Nom et prénom de la personne qui dépose").fill(name)
-    form.get_by_label("Sa fonction").fill(role)
+    form.get_by_label("Nom et prénom").fill(name)
+    form.get_by_label("Fonction", exact=True).fill(role)
     form.locator('[data-testid="stCheckbox"] label').click()
     click(page, "Déposer la candidature")
