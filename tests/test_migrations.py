@@ -70,3 +70,31 @@ def test_indexes_for_reviewer_filters_exist(engine):
     indexed = {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("applications")}
     for column in ("status", "department", "verdict_status", "structure_type"):
         assert ("call_id", column) in indexed
+
+
+def test_upgrade_from_0001_keeps_drafts_and_none_is_deleted(database_url):
+    # A database built by the first schema, with a user and a draft, upgraded to head.
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0001")
+        with plain.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO users (id, email, name, password_hash, role, failed_logins,"
+                " session_version, created_at) VALUES (1, 'a@b.fr', 'A', 'x', 'applicant', 0, 1,"
+                " '2021-01-10 09:00:00+00:00')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO applications (id, call_id, owner_id, status, data, version,"
+                " created_at, updated_at, siret) VALUES (7, 'cnfs-2020-collectivites', 1,"
+                " 'draft', '{}', 3, '2021-01-10 09:00:00+00:00', '2021-01-10 09:00:00+00:00',"
+                " '21930066200018')"
+            )
+        command.upgrade(cfg, "head")
+        with plain.connect() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT version, siret, deleted_at FROM applications WHERE id = 7"
+            ).one()
+        assert tuple(row) == (3, "21930066200018", None)
+    finally:
+        plain.dispose()

@@ -423,3 +423,39 @@ def test_submitted_application_is_read_only(portal, session, applicant):
             ).version,
             today=TODAY,
         )
+
+
+def test_delete_a_draft_with_confirmation_then_restore_it(portal, session, applicant):
+    portal.dossier = new_draft(session, applicant)
+    portal.home()
+    portal.at.button(key=f"delete-{portal.dossier}").click().run()
+    portal.check()
+    # Nothing is deleted before the confirmation, and « Annuler » keeps it.
+    assert "Supprimer la candidature n°" in portal.all_text()
+    portal.at.button(key=f"delete-no-{portal.dossier}").click().run()
+    assert storage.list_applications(session=session, user=applicant)
+    portal.at.button(key=f"delete-{portal.dossier}").click().run()
+    portal.at.button(key=f"delete-yes-{portal.dossier}").click().run()
+    portal.check()
+    assert storage.list_applications(session=session, user=applicant) == []
+    text = portal.all_text()
+    assert "Vous n'avez pas encore de candidature." in text
+    assert "Candidatures supprimées" in [h.value for h in portal.at.subheader]
+    assert "restaurable jusqu'au" in text
+    portal.at.button(key=f"restore-{portal.dossier}").click().run()
+    portal.check()
+    [back] = storage.list_applications(session=session, user=applicant)
+    assert back.id == portal.dossier
+    assert "Candidatures supprimées" not in [h.value for h in portal.at.subheader]
+
+
+def test_a_submitted_application_has_no_delete_button(portal, session, applicant):
+    portal.dossier = new_draft(session, applicant)
+    fill_step(portal, 1, COMMUNE_STEP_1)
+    fill_step(portal, 2, STEP_2)
+    fill_step(portal, 3, {"posts.coordinator_wanted": False})
+    accept_commitments(portal, WAVE1)
+    portal.open(5)
+    deposit(portal)
+    portal.home()
+    assert f"delete-{portal.dossier}" not in [b.key for b in portal.at.button]
