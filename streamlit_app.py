@@ -70,6 +70,7 @@ def start_preparation(url: str, demo_mode: bool) -> Future[bool]:
 
 
 def main() -> None:
+    components.french_ui()
     try:
         settings: Settings = components.load_settings()
     except SettingsError as exc:
@@ -83,12 +84,12 @@ def main() -> None:
     role = user.role if user else None
     visible = list(PAGES[role]) + ([DEMO_OUTBOX] if settings.demo_mode else [])
     entries = visible + MAIL_LINKS
-    if role is None:
-        # A bookmarked page is known before login (no "Page not found"): hidden from the menu,
-        # it asks for the login and is opened again afterwards (components.require_user).
-        shown = {path for path, _, _ in entries}
-        hidden = {e[0]: e for r, es in PAGES.items() if r is not None for e in es}
-        entries += [e for path, e in hidden.items() if path not in shown]
+    # Every page is known to every visitor (no English "Page not found"), hidden from the menu
+    # of those it is not for: logged out, it asks for the login and reopens afterwards; with
+    # another role's account, it says why it is not shown (components.require_user).
+    shown = {path for path, _, _ in entries}
+    hidden = {e[0]: e for r, es in PAGES.items() if r is not None for e in es}
+    entries += [e for path, e in hidden.items() if path not in shown]
     pages = [
         st.Page(
             path,
@@ -101,7 +102,7 @@ def main() -> None:
         for n, (path, title, icon) in enumerate(entries)
     ]
     current = st.navigation(pages)
-    components.mark_app_run(entries[pages.index(current)][0])
+    components.mark_app_run(entries[pages.index(current)][0], entries[0][0])
     if settings.demo_mode:
         st.sidebar.caption("Mode démonstration : données fictives.")
     components.logout_button(settings)

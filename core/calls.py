@@ -108,6 +108,15 @@ class PriorityProgrammes(Strict):
     source: str
 
 
+class DepositDeclaration(Strict):
+    """What the person who files certifies, on screen before the deposit and in the PDF."""
+
+    name_label: str
+    role_label: str
+    text: str
+    source: str
+
+
 class AfterSubmission(Strict):
     """What the applicant does once the application is submitted, and whom to ask."""
 
@@ -177,6 +186,7 @@ class Call(Strict):
     commitments: list[Commitment] = Field(min_length=1)
     territorial_agreements: list[TerritorialAgreement] = Field(default_factory=list)
     after_submission: AfterSubmission | None = None
+    declaration: DepositDeclaration
     france_services_notice: Redirect | None = None  # said to structures holding a France Services
     priority_programmes: PriorityProgrammes | None = None
     coordinator: OptionalRequest | None = None

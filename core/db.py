@@ -131,6 +131,8 @@ class ApplicationRow(Base):
     coordinator_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     france_services: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     qpv: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # A draft its owner deleted: hidden everywhere, restorable for a while, then purged.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     owner: Mapped[UserRow] = relationship(lazy="joined", innerjoin=True)
     submission: Mapped[SubmissionRow | None] = relationship(

@@ -34,7 +34,7 @@ from core.formatting import (
     format_eur,
     to_paris,
 )
-from core.models import STATUS_LABELS_FR, Application, Status, Verdict
+from core.models import STATUS_LABELS_FR, Application, Declaration, Status, Verdict
 from core.rules import asks_ess
 
 FONT_DIR = Path(__file__).parent / "data" / "fonts"
@@ -520,7 +520,7 @@ def render_application(
     _subsidy(r, application, verdict, call)
     _verdict(r, verdict, call)
     _versions(r, call, generated_at)
-    _signature(r)
+    _signature(r, application.declaration, call)
     if call.after_submission:
         r.paragraph(
             f"Après le dépôt : {call.after_submission.text} "
@@ -682,15 +682,18 @@ def _versions(r: _Renderer, call: Call, generated_at: dt.datetime) -> None:
     r.field("Document généré le", format_datetime_fr(generated_at))
 
 
-def _signature(r: _Renderer) -> None:
+def _signature(r: _Renderer, declaration: Declaration, call: Call) -> None:
     pdf = r.pdf
-    r.ensure_room(70)
+    r.ensure_room(82 if declaration.certified else 70)
     r.heading("9. Signature du représentant légal")
-    r.paragraph(
-        "Je certifie l'exactitude des informations ci-dessus et l'acceptation des engagements "
-        "indiqués comme acceptés.",
-        size=SMALL_PT,
-    )
+    r.paragraph(call.declaration.text, size=SMALL_PT)
+    if declaration.certified:  # given on screen at the deposit
+        at = format_datetime_fr(declaration.certified_at) if declaration.certified_at else ""
+        r.paragraph(
+            f"Certifié en ligne au dépôt par {declaration.signatory_name}, "
+            f"{declaration.signatory_role}" + (f", le {at}." if at else "."),
+            size=SMALL_PT,
+        )
     pdf.ln(2)
     half = pdf.epw / 2 - 3
     top = pdf.get_y()

@@ -138,7 +138,7 @@ def _digits(text: str) -> str:
 
 def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
     a = ApplicationRow
-    where: list[ColumnElement[bool]] = []
+    where: list[ColumnElement[bool]] = [a.deleted_at.is_(None)]  # deleted drafts are gone
     if filters.call_id:
         where.append(a.call_id == filters.call_id)
     codes = set(filters.departments)
@@ -408,12 +408,16 @@ def _cube(session: Session, call_id: str | None) -> pd.DataFrame:
     """One GROUP BY over the filter columns; every dashboard table is a roll-up of it."""
     a = ApplicationRow
     keys = (a.call_id, a.status, a.verdict_status, a.structure_type, a.department)
-    query = select(
-        *keys,
-        func.count().label("applications"),
-        func.coalesce(func.sum(a.posts_count), 0).label("posts"),
-        func.coalesce(func.sum(a.coordinator_count), 0).label("coordinators"),
-    ).group_by(*keys)
+    query = (
+        select(
+            *keys,
+            func.count().label("applications"),
+            func.coalesce(func.sum(a.posts_count), 0).label("posts"),
+            func.coalesce(func.sum(a.coordinator_count), 0).label("coordinators"),
+        )
+        .where(a.deleted_at.is_(None))
+        .group_by(*keys)
+    )
     if call_id:
         query = query.where(a.call_id == call_id)
     rows = session.execute(query).all()

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from core import auth, clock, downloads
 from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings
-from core.storage import Role, User
+from core.storage import ROLE_LABELS_FR, Role, User
 
 if TYPE_CHECKING:  # imported when used: a new visitor's login form needs neither (~2.5 s cold)
     import pandas as pd
@@ -27,6 +28,7 @@ _USER = "_cnfs_user"  # the User checked against the database on this run
 _COOKIE_OP = "_cnfs_cookie_op"  # ("set", token) or ("delete", None), applied on the next run
 _LOGGED_OUT = "_cnfs_logged_out"  # ignore the cookie the browser sent when this tab opened
 _FLASH = "_cnfs_flash"  # a message to show once on the next page
+_HOME_PAGE = "_cnfs_home_page"  # the first page of the logged-in user's menu
 
 
 def load_settings() -> Settings:
@@ -69,6 +71,24 @@ def db() -> Iterator[Session]:
         yield session
 
 
+@st.cache_resource
+def _script(name: str) -> str:
+    return (Path(__file__).parent / "assets" / name).read_text(encoding="utf-8")
+
+
+def french_ui() -> None:
+    """Put Streamlit's own English interface strings into French in the browser (every run)."""
+    st.html(f"<script>{_script('french_ui.js')}</script>", unsafe_allow_javascript=True)
+
+
+def autosave_typing() -> None:
+    """On this page, text being typed is applied (and so saved) a second after the last key."""
+    st.html(
+        f"<span data-cnfs-autosave hidden></span><script>{_script('autosave.js')}</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
 def current_user() -> User | None:
     """The logged-in user of this tab, as checked at the start of this run."""
     return st.session_state.get(_USER)
@@ -90,11 +110,12 @@ def go_after_login() -> None:
     st.switch_page(page, query_params=params)
 
 
-def mark_app_run(page_path: str) -> None:
+def mark_app_run(page_path: str, home_page: str) -> None:
     """Called by streamlit_app.py once it has set up navigation and chosen the page."""
     global _app_has_run
     _app_has_run = True
     st.session_state[_ROUTED_PAGE] = page_path
+    st.session_state[_HOME_PAGE] = home_page
 
 
 def ensure_routed() -> None:
@@ -124,10 +145,29 @@ def require_user(*roles: Role) -> User:
         if shown:
             flash(shown)  # say it again on the login page
         st.switch_page(LOGIN_PAGE)
-    if user is None or (roles and user.role not in roles):
+    if user is None:
         st.error("Cette page n'est pas accessible avec votre compte.")
         st.stop()
+    if roles and user.role not in roles:
+        st.error(not_for_role_message(user.role, roles))
+        home = st.session_state.get(_HOME_PAGE)
+        if home is not None:  # set by the router (absent when a page runs alone, in AppTest)
+            st.page_link(home, label="Retour à l'accueil", icon=":material/home:")
+        st.stop()
     return user
+
+
+def not_for_role_message(role: Role, allowed: tuple[Role, ...]) -> str:
+    """Why a page opened by its address is not shown to this account."""
+
+    def quoted(r: Role) -> str:  # non-breaking spaces keep « and » with their words
+        return f"«\u00a0{ROLE_LABELS_FR[r]}\u00a0»"
+
+    whom = " ou ".join(quoted(r) for r in allowed)
+    return (
+        f"Cette page est réservée aux comptes {whom}\u00a0: vous êtes connecté avec un compte "
+        f"{quoted(role)}. Utilisez le menu pour ouvrir les pages de votre compte."
+    )
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")

@@ -9,6 +9,7 @@ from core import journey, prefecture, review
 from core.fields import STEP_TITLES
 from core.formatting import (
     EFFECT_LABELS_FR,
+    event_detail_fr,
     format_date_fr,
     format_datetime_fr,
     format_eur,
@@ -129,7 +130,7 @@ history = pd.DataFrame(
             "Date": format_datetime_fr(e.at),
             "Action": ACTION_LABELS_FR.get(e.action, e.action),
             "Par": e.actor_email or "—",
-            "Détail": e.detail,
+            "Détail": event_detail_fr(e.action, e.detail, {dossier.call.id: dossier.call.title}),
         }
         for e in dossier.events
     ],

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from core.calls import get_call
+from core.models import Declaration
 
 WAVE1 = "cnfs-2020-collectivites"
 WAVE2 = "cnfs-2021-structures-privees"
@@ -63,3 +64,9 @@ def complete_application(call_id: str = WAVE1, **changes: Any) -> dict[str, Any]
 
 
 TODAY = dt.date(2021, 2, 10)
+
+
+# The deposit's declaration, as the person who files gives it on step 5.
+SIGNED = Declaration(
+    signatory_name="Camille Martin", signatory_role="Maire adjointe", certified=True
+)

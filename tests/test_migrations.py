@@ -180,3 +180,34 @@ def test_upgrade_to_0005_keeps_the_data_of_a_0004_database(database_url):
         assert "opinions" not in inspect(plain).get_table_names()
     finally:
         plain.dispose()
+
+
+def test_upgrade_to_0006_keeps_drafts_and_none_is_deleted(database_url):
+    # A database built by the previous schema, with a user and a draft, upgraded to 0006.
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0005")
+        with plain.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO users (id, email, name, password_hash, role, failed_logins,"
+                " session_version, created_at) VALUES (1, 'a@b.fr', 'A', 'x', 'applicant', 0, 1,"
+                " '2021-01-10 09:00:00+00:00')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO applications (id, call_id, owner_id, status, data, version,"
+                " created_at, updated_at, siret) VALUES (7, 'cnfs-2020-collectivites', 1,"
+                " 'draft', '{}', 3, '2021-01-10 09:00:00+00:00', '2021-01-10 09:00:00+00:00',"
+                " '21930066200018')"
+            )
+        command.upgrade(cfg, "0006")
+        with plain.connect() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT version, siret, deleted_at FROM applications WHERE id = 7"
+            ).one()
+        assert tuple(row) == (3, "21930066200018", None)
+        command.downgrade(cfg, "0005")
+        columns = {c["name"] for c in inspect(plain).get_columns("applications")}
+        assert "deleted_at" not in columns
+    finally:
+        plain.dispose()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.calls import get_call
 from core.storage import User
 from tests.conftest import login_ticket
 from tests.review_data import TODAY, populate
@@ -58,7 +59,11 @@ def _no_writing_widget(at: AppTest) -> None:
 def test_applicant_is_turned_away(name, apps, applicant):
     at = page(name, applicant).run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["Cette page n'est pas accessible avec votre compte."]
+    assert [e.value.replace("\u00a0", " ") for e in at.error] == [
+        "Cette page est réservée aux comptes « Instructeur (ANCT) » ou « Administrateur » : "
+        "vous êtes connecté avec un compte « Structure candidate ». Utilisez le menu pour "
+        "ouvrir les pages de votre compte."
+    ]
     assert len(at.dataframe) == 0
 
 
@@ -127,6 +132,10 @@ def test_dossier_view(apps, reviewer):
         "Candidature déposée",
         "Empreinte du PDF enregistrée",
     ]
+    # The reviewer reads the call's title and a French status, not internal codes.
+    created, submitted = history["Détail"].iloc[0], history["Détail"].iloc[1]
+    assert created == get_call("cnfs-2021-structures-privees").title
+    assert submitted.startswith("CNFS-2021-") and submitted.endswith(" (À examiner)")
 
 
 def test_dossier_of_a_draft_and_unknown_number(apps, reviewer):
