@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import accounts, opinions
-from core.storage import Role, User
+from core.storage import ROLE_LABELS_FR, Role, User
 from tests.conftest import TEST_PASSWORD, login_ticket
 from tests.review_data import TODAY, populate
 
@@ -61,7 +61,10 @@ def test_reviewer_and_applicant_are_turned_away(name, apps, reviewer, applicant)
     for user in (reviewer, applicant):
         at = page(name, user).run()
         assert not at.exception
-        assert [e.value for e in at.error] == ["Cette page n'est pas accessible avec votre compte."]
+        # Told why: this page is for prefecture accounts, and which account this is.
+        [error] = [e.value.replace("\u00a0", " ") for e in at.error]
+        assert error.startswith("Cette page est réservée aux comptes « Services préfectoraux »")
+        assert f"« {ROLE_LABELS_FR[user.role]} »" in error
 
 
 def test_dashboard_counts_what_is_left_to_answer(apps, pref93):
