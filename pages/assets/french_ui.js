@@ -64,7 +64,7 @@
     "Fullscreen": "Plein écran",
     "Close fullscreen": "Quitter le plein écran",
     "Show/hide columns": "Afficher ou masquer des colonnes",
-    "Download as CSV": "Télécharger en CSV",
+    "Download as CSV": "Télécharger le tableau affiché (CSV)",
     "Search": "Rechercher",
     "Close Search": "Fermer la recherche",
     "Clear selection": "Effacer la sélection",
@@ -84,6 +84,7 @@
     "Drag and drop files here": "Glissez-déposez des fichiers ici",
     "Browse files": "Parcourir",
     "Upload": "Choisir un fichier",
+    "file upload": "Dépôt de fichier",
     "Add files": "Ajouter des fichiers",
     "Running...": "Traitement en cours…",
     "Stop": "Arrêter",
@@ -111,7 +112,9 @@
   const ATTRIBUTES = ["placeholder", "title", "aria-label", "aria-description",
     "aria-roledescription", "aria-placeholder"];
   // User answers are shown through markdown and table cells: never rewrite them.
-  const USER_TEXT = '[data-testid="stMarkdownContainer"]:not([role="dialog"] *), [role="gridcell"]';
+  // (Streamlit's own dialogs and file uploader render their texts through markdown too.)
+  const USER_TEXT = '[data-testid="stMarkdownContainer"]:not([role="dialog"] *)'
+    + ':not([data-testid="stFileUploader"] *), [role="gridcell"]';
 
   const translate = (text) => {
     const bare = text.trim();

@@ -35,6 +35,7 @@ def server(tmp_path_factory):
                 email="dgs@ville-bondy.fr",
                 name="Lou Bernard",
                 password="deux-instances-2021",
+                email_confirmed=True,  # an address confirmed before depositing
             )
             application_id = make_application(
                 session,

@@ -35,6 +35,7 @@ def _seed(database_url: str) -> None:
                 email="dgs@ville-bondy.fr",
                 name="Lou Bernard",
                 password="deux-instances-2021",
+                email_confirmed=True,  # an address confirmed before depositing
             )
             make_application(session, owner, 1)
     finally:
