@@ -6,7 +6,9 @@ from core import clock, journey
 from core.calls import get_call
 from core.storage import DuplicateApplication, Role
 from pages import components
-from pages.eligibility_panel import escape_md, open_dossier, status_badge, step_link
+from pages.components import escape_md
+from pages.eligibility_panel import status_badge
+from pages.step_nav import open_dossier, step_link
 
 user = components.require_user(Role.APPLICANT)
 today = clock.today()

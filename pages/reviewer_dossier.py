@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import journey, review
-from core.fields import STEP_TITLES
+from core import presentation, questionnaire, review
 from core.formatting import (
     EFFECT_LABELS_FR,
     format_date_fr,
@@ -16,7 +15,7 @@ from core.formatting import (
 from core.models import STATUS_LABELS_FR
 from core.storage import NotFound, Role
 from pages import components
-from pages.eligibility_panel import escape_md
+from pages.components import escape_md
 
 ACTION_LABELS_FR = {
     "created": "Candidature créée",
@@ -74,8 +73,12 @@ st.subheader("Réponses" + (" déposées" if submission else " du brouillon"))
 # The same answers, in the same words, as the applicant's summary and the PDF.
 answers = pd.DataFrame(
     [
-        {"Étape": STEP_TITLES[a.step], "Question": a.label, "Réponse": a.text}
-        for a in journey.recap(data, dossier.call)
+        {
+            "Étape": questionnaire.step_title(dossier.call, a.step),
+            "Question": a.label,
+            "Réponse": a.text,
+        }
+        for a in presentation.recap(data, dossier.call)
     ]
 )
 st.dataframe(answers, hide_index=True, width="stretch")

@@ -1,0 +1,115 @@
+"""The summary step: errors to fix, answers, money, verdict, submit, PDF."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import clock, journey, presentation
+from core.formatting import count_fr, format_date_fr, format_datetime_fr, format_eur
+from core.storage import NotSubmittable, StaleVersion
+from pages import components
+from pages.components import escape_md
+from pages.step_form import StepForm
+from pages.step_nav import NEXT_ICON, step_link
+
+
+def render_summary(form: StepForm) -> None:
+    """Inside the step form: what blocks submission, the answers, the money, submit, PDF."""
+    record, verdict, call = form.record, form.verdict, form.call
+    submission = record.submission
+
+    if submission is not None:
+        st.success(
+            escape_md(
+                f"Candidature déposée le {format_datetime_fr(submission.submitted_at)}. "
+                f"Dossier n° {submission.dossier_number}. Examen prévu le "
+                f"{format_date_fr(submission.verdict.review_date)}."
+            ),
+            icon=":material/task_alt:",
+        )
+        if call.after_submission:
+            st.info(
+                escape_md(
+                    f"Et maintenant ? {call.after_submission.text} Une question : "
+                    f"{call.after_submission.contact_email}."
+                ),
+                icon=":material/info:",
+            )
+    else:
+        problems = presentation.problems(verdict, call)
+        if problems:
+            st.error(
+                f"Avant de déposer, {count_fr(len(problems), 'point')} à régler :",
+                icon=":material/error:",
+            )
+            for step in sorted({p.step for p in problems}):
+                st.markdown(f"**{escape_md(form.heading(step))}**")
+                for problem in (p for p in problems if p.step == step):
+                    label = problem.label.rstrip(".")  # the message follows after « : »
+                    st.markdown(f"- {escape_md(label)} : {escape_md(problem.message)}")
+                step_link(step, record.id, label=f"Corriger l'étape {step}", icon=NEXT_ICON)
+
+    st.subheader("Financement", anchor=False)
+    st.markdown(f"Subvention : **{escape_md(format_eur(verdict.subsidy_eur))}**")
+    if verdict.subsidy_note:
+        st.caption(escape_md(verdict.subsidy_note))
+    st.markdown("Versement en trois tranches :" if len(verdict.tranches) == 3 else "Versements :")
+    for line in presentation.tranche_lines(verdict, call):
+        st.markdown(f"- {escape_md(line)}")
+    st.caption(escape_md(f"Source : {call.amount_per_post.source}"))
+    if submission is None and verdict.review_date:
+        st.markdown(
+            escape_md(
+                f"Si vous déposez aujourd'hui, la candidature sera examinée le "
+                f"{format_date_fr(verdict.review_date)} ({call.review.source})."
+            )
+        )
+
+    st.subheader("Vos réponses", anchor=False)
+    answers = presentation.recap(record.data, call)
+    for step in sorted({a.step for a in answers}):
+        with st.expander(form.heading(step), expanded=False):
+            for answer in (a for a in answers if a.step == step):
+                st.markdown(f"**{escape_md(answer.label)}** : {escape_md(answer.text)}")
+
+    st.subheader("Dépôt", anchor=False)
+    if submission is None:
+        ready = journey.can_submit(record, verdict)
+        if not ready:
+            st.caption("Le dépôt sera possible quand la candidature sera complète et éligible.")
+        if st.button("Déposer la candidature", type="primary", disabled=not ready, key="submit"):
+            try:
+                with components.db() as session:
+                    journey.submit(
+                        session=session,
+                        user=form.user,
+                        application_id=record.id,
+                        expected_version=record.version,
+                        today=form.today,
+                    )
+            except (StaleVersion, NotSubmittable) as exc:
+                st.error(escape_md(str(exc)))
+            else:
+                st.rerun()
+
+    user, application_id = form.user, record.id
+
+    def pdf_bytes() -> bytes:
+        with components.db() as session:
+            return journey.pdf_for(
+                session=session,
+                user=user,
+                application_id=application_id,
+                today=clock.today(),
+                now=clock.now(),
+            )
+
+    st.download_button(
+        "Télécharger le dossier déposé (PDF)" if submission else "Télécharger un aperçu (PDF)",
+        data=pdf_bytes,
+        file_name=journey.pdf_filename(record),
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/download:",
+        key="pdf",
+    )
