@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import questionnaire
+from core.calls import CallFileError
 from core.settings import Settings, SettingsError
 from core.storage import Role
 from pages import components
@@ -57,6 +59,11 @@ def main() -> None:
         settings: Settings = components.load_settings()
     except SettingsError as exc:
         st.error(f"Le portail ne peut pas démarrer. {exc}")
+        st.stop()
+    try:
+        questionnaire.check_all()
+    except CallFileError as exc:
+        st.error(f"Le portail ne peut pas démarrer : un fichier d'appel est à corriger. {exc}")
         st.stop()
     prepare_database(settings.database_url, settings.demo_mode)
     user = components.resolve_user(settings)

@@ -193,11 +193,20 @@ def load_call_file(path: Path) -> Call:
     return call
 
 
+def load_calls(directory: Path | None = None) -> dict[str, Call]:
+    """All calls of a directory (default: the shipped calls), by id, sorted by opening date."""
+    return _load_calls(directory or CALLS_DIR)
+
+
 @functools.cache
-def load_calls(directory: Path = CALLS_DIR) -> dict[str, Call]:
-    """All calls of a directory, by id, sorted by opening date."""
+def _load_calls(directory: Path) -> dict[str, Call]:
     calls = [load_call_file(p) for p in sorted(directory.glob("*.yaml"))]
     return {c.id: c for c in sorted(calls, key=lambda c: (c.opens_on, c.id))}
+
+
+def clear_cache() -> None:
+    """Forget loaded calls (tests that point CALLS_DIR at edited copies)."""
+    _load_calls.cache_clear()
 
 
 def get_call(call_id: str) -> Call:

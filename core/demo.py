@@ -361,6 +361,7 @@ def seed_demo(*, session: Session, today: dt.date | None = None) -> bool:
             data=data,
             expected_version=record.version,
             verdict_status=verdict.status.value,
+            subsidy_eur=verdict.subsidy_eur,
         )
         if submit and verdict.status in (Status.ELIGIBLE, Status.TO_EXAMINE):
             storage.submit_application(

@@ -86,15 +86,23 @@ def _french_listing(frame: pd.DataFrame) -> pd.DataFrame:
     return out[list(LISTING_COLUMNS_FR)].rename(columns=LISTING_COLUMNS_FR)
 
 
-def listing_csv(frame: pd.DataFrame) -> bytes:
-    """CSV that French Excel opens as is: UTF-8 with BOM, « ; » between fields, French dates."""
-    out = _french_listing(frame)
+def french_csv(out: pd.DataFrame) -> bytes:
+    """CSV that French Excel opens as is: UTF-8 with BOM, « ; » between fields, no formulas."""
+    out = out.copy()
     for column in out.columns:
-        if out[column].dtype == "string":
-            out[column] = out[column].map(defuse, na_action="ignore")
+        if out[column].dtype in ("string", "object"):
+            out[column] = out[column].map(
+                lambda v: defuse(v) if isinstance(v, str) else v, na_action="ignore"
+            )
+    return out.to_csv(sep=CSV_SEPARATOR, index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def listing_csv(frame: pd.DataFrame) -> bytes:
+    """The listing as French CSV, dates as « 15/01/2021 14:05 »."""
+    out = _french_listing(frame)
     date_header = LISTING_COLUMNS_FR["submitted_at"]
     out[date_header] = out[date_header].dt.strftime("%d/%m/%Y %H:%M")
-    return out.to_csv(sep=CSV_SEPARATOR, index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return french_csv(out)
 
 
 # --- Streaming XLSX writer for long listings ------------------------------------------------

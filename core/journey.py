@@ -177,6 +177,7 @@ def update_draft(
         data=data,
         expected_version=expected_version,
         verdict_status=verdict.status.value,
+        subsidy_eur=verdict.subsidy_eur,
     )
     return saved, verdict
 

@@ -351,6 +351,15 @@ def questionnaire_for(call: Call) -> Questionnaire:
     return _load(QUESTIONNAIRES_DIR, call.kind)
 
 
+def check_all() -> None:
+    """Load every call and its questionnaire: a broken file raises, naming the file and key."""
+    from core.calls import load_calls
+
+    for call in load_calls().values():
+        questionnaire_for(call)
+        questions(call)
+
+
 def clear_cache() -> None:
     """Forget loaded questionnaires and their expansions (tests that edit the files)."""
     _load.cache_clear()

@@ -222,11 +222,29 @@ def _listing_query(filters: ReviewFilters) -> Select[Any]:
             a.coordinator_count,
             a.france_services,
             a.qpv,
+            a.subsidy_eur,
         )
         .select_from(a)
         .outerjoin(s, s.application_id == a.id)
         .where(*_conditions(filters))
     )
+
+
+def answer_rows(
+    *, session: Session, user: User, filters: ReviewFilters
+) -> list[tuple[int, str, str | None, dict]]:
+    """(id, call id, dossier number, answers) of matching applications: the submitted snapshot
+    when there is one, else the draft; by id."""
+    require_reviewer(user)
+    a, s = ApplicationRow, SubmissionRow
+    query = (
+        select(a.id, a.call_id, s.dossier_number, s.data, a.data)
+        .select_from(a)
+        .outerjoin(s, s.application_id == a.id)
+        .where(*_conditions(filters))
+        .order_by(a.id)
+    )
+    return [(r[0], r[1], r[2], r[3] if r[3] is not None else r[4]) for r in session.execute(query)]
 
 
 def count_applications(*, session: Session, user: User, filters: ReviewFilters) -> int:
@@ -280,10 +298,10 @@ def _listing_frame(rows: Sequence[Any]) -> pd.DataFrame:
         "coordinator_count",
         "france_services",
         "qpv",
+        "subsidy_eur",
     ]
     raw = pd.DataFrame.from_records(rows, columns=columns)
     calls = load_calls()
-    amounts = {cid: c.amount_per_post.value for cid, c in calls.items()}
     titles = {cid: c.short_title for cid, c in calls.items()}
     names, region_of = department_names(), department_regions()
     posts = raw["posts_count"].astype("Int64")
@@ -307,7 +325,8 @@ def _listing_frame(rows: Sequence[Any]) -> pd.DataFrame:
             "coordinator_count": raw["coordinator_count"].astype("Int64"),
             "france_services": raw["france_services"].astype("boolean"),
             "qpv": raw["qpv"].astype("boolean"),
-            "requested_eur": posts * raw["call_id"].map(amounts).astype("Int64"),
+            # The verdict's own figure (overseas, ceilings, budgets): never posts × amount here.
+            "requested_eur": raw["subsidy_eur"].astype("Int64"),
         }
     )
     return frame
@@ -367,6 +386,7 @@ def _cube(session: Session, call_id: str | None) -> pd.DataFrame:
         func.count().label("applications"),
         func.coalesce(func.sum(a.posts_count), 0).label("posts"),
         func.coalesce(func.sum(a.coordinator_count), 0).label("coordinators"),
+        func.coalesce(func.sum(a.subsidy_eur), 0).label("eur"),
     ).group_by(*keys)
     if call_id:
         query = query.where(a.call_id == call_id)
@@ -382,12 +402,11 @@ def _cube(session: Session, call_id: str | None) -> pd.DataFrame:
             "applications",
             "posts",
             "coordinators",
+            "eur",
         ],
     )
-    amounts = {cid: c.amount_per_post.value for cid, c in load_calls().items()}
-    cube["posts"] = cube["posts"].astype("int64")
-    cube["coordinators"] = cube["coordinators"].astype("int64")
-    cube["eur"] = cube["posts"] * cube["call_id"].map(amounts).fillna(0).astype("int64")
+    for column in ("posts", "coordinators", "eur"):
+        cube[column] = cube[column].astype("int64")
     return cube
 
 

@@ -351,6 +351,7 @@ def save_draft(
     data: Application,
     expected_version: int,
     verdict_status: str | None = None,
+    subsidy_eur: int | None = None,
 ) -> ApplicationRecord:
     """Save the draft if nobody saved since expected_version; returns it with version + 1."""
     row = _writable_row(session, user, application_id)
@@ -374,6 +375,7 @@ def save_draft(
                 version=ApplicationRow.version + 1,
                 updated_at=clock.now(),
                 verdict_status=verdict_status,
+                subsidy_eur=_int_column(subsidy_eur),
                 **columns,
             )
             .execution_options(synchronize_session=False)
@@ -425,6 +427,7 @@ def submit_application(
             version=ApplicationRow.version + 1,
             updated_at=at,
             verdict_status=verdict.status.value,
+            subsidy_eur=_int_column(verdict.subsidy_eur),
         )
         .execution_options(synchronize_session=False)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import clock, exports, review
+from core import answer_export, clock, exports, review
 from core.calls import load_calls
 from core.formatting import count_fr, format_int
 from core.storage import Role
@@ -153,7 +153,13 @@ def _export(fmt: str) -> bytes:
     return content
 
 
-c1, c2 = st.columns(2)
+def _answers() -> bytes:
+    with components.db() as export_session:
+        content, _ = answer_export.answers_csv(session=export_session, user=user, filters=filters)
+    return content
+
+
+c1, c2, c3 = st.columns(3)
 c1.download_button(
     "Télécharger en CSV",
     data=lambda: _export("csv"),
@@ -171,4 +177,14 @@ c2.download_button(
     on_click="ignore",
     disabled=total == 0,
     icon=":material/download:",
+)
+c3.download_button(
+    "Toutes les réponses (CSV)",
+    data=_answers,
+    file_name=f"reponses-{stamp}.csv",
+    mime="text/csv",
+    on_click="ignore",
+    disabled=total == 0,
+    icon=":material/download:",
+    help="Une colonne par question du questionnaire, dans les mots du récapitulatif.",
 )
