@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -432,13 +433,28 @@ def form_order(call: Call) -> Callable[[str], int]:
     return lambda path: order.get(path, len(order))
 
 
+@functools.cache
+def _getter(path: str) -> Callable[[Application], Any]:
+    """A fast reader of one answer (the rules call it for every question of every verdict)."""
+    section, _, leaf = path.partition(".")
+    if section in Application.model_fields and section != "call_id":
+        if Application.model_fields[section].annotation in (dict[str, bool], "dict[str, bool]"):
+            return lambda app: getattr(app, section).get(leaf)
+        read = operator.attrgetter(path)
+
+        def get(app: Application) -> Any:
+            try:
+                return read(app)
+            except AttributeError:
+                return None
+
+        return get
+    return lambda app: None
+
+
 def value_at(application: Application, path: str) -> Any:
     """The answer at a dotted path ("structure.siret", "commitments.<id>")."""
-    section, _, leaf = path.partition(".")
-    holder = getattr(application, section, None)
-    if isinstance(holder, dict):
-        return holder.get(leaf)
-    return getattr(holder, leaf, None)
+    return _getter(path)(application)
 
 
 def holds(condition: Condition, application: Application, call: Call) -> bool:
@@ -447,17 +463,22 @@ def holds(condition: Condition, application: Application, call: Call) -> bool:
         if key.startswith("call."):
             actual: Any = PREDICATES[key[5:]](application, call)
         else:
-            actual = value_at(application, key)
-        if isinstance(expected, list) and actual not in expected:
-            return False
-        if not isinstance(expected, list) and actual != expected:
+            actual = _getter(key)(application)
+        if isinstance(expected, list):
+            if actual not in expected:
+                return False
+        elif actual != expected:
             return False
     return True
 
 
 def applicable(application: Application, call: Call) -> list[FormQuestion]:
     """The questions asked of this answer set under this call, in form order."""
-    return [q for q in questions(call) if holds(q.question.asked_when, application, call)]
+    return [
+        q
+        for q in questions(call)
+        if not q.question.asked_when or holds(q.question.asked_when, application, call)
+    ]
 
 
 def is_blank(question: FormQuestion, value: Any) -> bool:
@@ -469,11 +490,16 @@ def is_blank(question: FormQuestion, value: Any) -> bool:
 
 def missing(application: Application, call: Call) -> list[str]:
     """Required questions that apply and have no answer, in form order."""
-    return [
-        q.path
-        for q in applicable(application, call)
-        if q.question.required and is_blank(q, value_at(application, q.path))
-    ]
+    result = []
+    for q in questions(call):
+        template = q.question
+        if not template.required:
+            continue
+        if template.asked_when and not holds(template.asked_when, application, call):
+            continue
+        if is_blank(q, _getter(q.path)(application)):
+            result.append(q.path)
+    return result
 
 
 def steps(call: Call) -> list[Step]:

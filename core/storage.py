@@ -212,7 +212,7 @@ def _int_column(value: int | None) -> int | None:
     return value if value is not None and -INT32_MAX <= value <= INT32_MAX else None
 
 
-def _columns(data: Application) -> dict[str, object]:
+def filter_columns(data: Application) -> dict[str, object]:
     """The answers copied into columns for filtering (only well-formed values)."""
     structure, posts = data.structure, data.posts
     coordinators = None  # unanswered
@@ -301,7 +301,7 @@ def create_application(
     _require_applicant(user)
     get_call(call_id)  # unknown call: KeyError with a French message
     data = (data or Application()).model_copy(update={"call_id": call_id})
-    columns = _columns(data)
+    columns = filter_columns(data)
     siret = normalize_siret(data.structure.siret)
     _check_duplicate(session, user=user, call_id=call_id, siret=siret, exclude_id=None)
     at = clock.now()
@@ -358,7 +358,7 @@ def save_draft(
     if row.status != "draft":
         raise AlreadySubmitted()
     data = data.model_copy(update={"call_id": row.call_id})
-    columns = _columns(data)
+    columns = filter_columns(data)
     siret = normalize_siret(data.structure.siret)
     _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
     # The WHERE clause is the lock: of two saves from the same version, one matches no row.
