@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core.calls import Call, get_call, load_calls
 from core.formatting import STRUCTURE_TYPE_LABELS_FR, format_eur, format_int
 from core.models import Application, StructureType
-from core.reference import department, legal_category
+from core.reference import department, legal_category, structure_type_classes
 from core.review import (
     LISTING_COLUMNS_FR,
     ReviewFilters,
@@ -38,14 +38,6 @@ from core.storage import User
 CSV_SEPARATOR = ";"
 # Excel, LibreOffice and Google Sheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-PRIVATE_TYPES = frozenset(
-    {
-        StructureType.ASSOCIATION,
-        StructureType.FONDATION,
-        StructureType.STRUCTURE_ESS,
-        StructureType.COMPANY,
-    }
-)
 LIST_A_HEADERS = (
     "N° SIRET",
     "Nom",
@@ -264,10 +256,9 @@ def is_public(call: Call, structure_type: StructureType | None, category_code: s
     """List A or list B: the call's audience decides, then the type, then the INSEE category."""
     if call.audience != "mixed":
         return call.audience == "public"
-    if structure_type in PRIVATE_TYPES:
-        return False
-    if structure_type is not None and structure_type != StructureType.OTHER:
-        return True
+    listed = structure_type_classes()[structure_type].prefect_list if structure_type else None
+    if listed is not None:
+        return listed == "A"
     category = legal_category(category_code) if category_code else None
     return category.public if category is not None else False
 

@@ -23,6 +23,7 @@ from core import clock
 from core.calls import Call, TerritorialAgreement, get_call, load_calls
 from core.db import ApplicationRow, SubmissionRow
 from core.formatting import PARIS, STRUCTURE_TYPE_LABELS_FR
+from core.identifiers import compact_siret
 from core.models import STATUS_LABELS_FR, Status, StructureType
 from core.reference import departments, regions
 from core.storage import (
@@ -128,10 +129,6 @@ def structure_type_label(value: object) -> str:
         return value
 
 
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
 def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
     a = ApplicationRow
     where: list[ColumnElement[bool]] = []
@@ -163,8 +160,8 @@ def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
         where.append(a.qpv.is_(filters.qpv))
     term = filters.search.strip()
     if term:
-        digits = _digits(term)
-        if len(digits) >= 3 and len(digits) == len(term.replace(" ", "")):
+        digits = compact_siret(term) or ""
+        if len(digits) >= 3 and digits.isdigit():
             # Digits only: a SIRET (or SIREN) prefix, served by the index on siret.
             where.append(a.siret.startswith(digits, autoescape=True))
         else:

@@ -13,6 +13,7 @@ from stdnum.fr import siret as stdnum_siret
 from core import questionnaire, reference
 from core.calls import Call
 from core.formatting import count_fr, format_date_fr
+from core.identifiers import compact_siret
 from core.models import (
     Application,
     Effect,
@@ -134,10 +135,6 @@ def normalize_phone(phone: str) -> str:
     return PHONE_SEPARATORS.sub("", phone)
 
 
-def normalize_siret(siret: str) -> str:
-    return re.sub(r"[\s.]", "", siret)
-
-
 class _Check:
     """Collects reasons, missing fields and flags while the rules run."""
 
@@ -196,7 +193,7 @@ def _check_call_open(check: _Check, call: Call, today: dt.date) -> None:
 def _check_structure(check: _Check, app: Application, call: Call) -> None:
     s = app.structure
     if not _is_blank(s.siret):
-        siret = normalize_siret(s.siret)
+        siret = compact_siret(s.siret) or ""
         if not siret.isdigit() or len(siret) != 14:
             check.invalid(
                 "structure.siret",

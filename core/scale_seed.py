@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
+from stdnum import luhn
 
 from core.accounts import hash_password
 from core.calls import Call, get_call
@@ -97,25 +98,12 @@ class SeedReport:
     seconds: float
 
 
-def _luhn_digit(digits: str) -> str:
-    """The digit that makes digits + it pass the Luhn check."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2 == 0:  # these get doubled once the check digit is appended
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return str((10 - total % 10) % 10)
-
-
 def fake_siret(n: int, public: bool) -> str:
     """A SIRET whose SIREN and SIRET keys are both valid (python-stdnum accepts it)."""
     siren8 = f"{(2 if public else 8)}{n % 10_000_000:07d}"
-    siren = siren8 + _luhn_digit(siren8)
+    siren = siren8 + luhn.calc_check_digit(siren8)
     nic4 = f"{n // 10_000_000 % 10_000:04d}"
-    return siren + nic4 + _luhn_digit(siren + nic4)
+    return siren + nic4 + luhn.calc_check_digit(siren + nic4)
 
 
 def _weighted(

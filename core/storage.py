@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core import clock, reference
 from core.calls import get_call
 from core.db import ApplicationRow, AuditEventRow, SubmissionRow, UserRow
+from core.identifiers import compact_siret
 from core.models import Application, Status, Verdict
 
 SUBMITTABLE = frozenset({Status.ELIGIBLE, Status.TO_EXAMINE})
@@ -197,11 +198,8 @@ SIRET_LENGTH = 14
 
 
 def normalize_siret(value: str | None) -> str | None:
-    """Digits only, so « 219 300 662 00018 » and « 21930066200018 » are the same SIRET."""
-    if value is None:
-        return None
-    digits = "".join(ch for ch in value if not ch.isspace() and ch not in ".-")
-    return digits or None
+    """« 219 300 662 00018 » and « 21930066200018 » are the same SIRET (python-stdnum's rule)."""
+    return compact_siret(value)
 
 
 INT32_MAX = 2**31 - 1
