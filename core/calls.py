@@ -208,10 +208,17 @@ def _quote_values(raw: object, roots: dict[str, object], where: str = "") -> obj
         ]
     if isinstance(raw, dict):
         return {
-            k: _quote_values(v, roots, f"{where}.{k}" if where else str(k))
-            for k, v in raw.items()
+            k: _quote_values(v, roots, f"{where}.{k}" if where else str(k)) for k, v in raw.items()
         }
     return raw
+
+
+def validation_details(exc: ValidationError) -> str:
+    """Pydantic's errors in French, each naming the key at fault."""
+    return "; ".join(
+        f"champ « {'.'.join(str(p) for p in err['loc']) or '(racine)'} » : {err['msg']}"
+        for err in exc.errors()
+    )
 
 
 def load_call_file(path: Path) -> Call:
@@ -226,11 +233,7 @@ def load_call_file(path: Path) -> Call:
     except CallFileError as exc:
         raise CallFileError(f"{path.name} : {exc}") from exc
     except ValidationError as exc:
-        details = "; ".join(
-            f"champ « {'.'.join(str(p) for p in err['loc']) or '(racine)'} » : {err['msg']}"
-            for err in exc.errors()
-        )
-        raise CallFileError(f"{path.name} : {details}") from exc
+        raise CallFileError(f"{path.name} : {validation_details(exc)}") from exc
     if call.id != path.stem:
         raise CallFileError(f"{path.name} : champ « id » ({call.id}) différent du nom du fichier")
     return call

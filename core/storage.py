@@ -341,6 +341,28 @@ def list_applications(
     return [ApplicationRecord.from_row(row) for row in rows]
 
 
+def _update_draft_row(
+    session: Session, user: User, application_id: int, expected_version: int, **values: object
+) -> None:
+    """Update a draft still at expected_version, bumping it; StaleVersion or AlreadySubmitted
+    otherwise. The WHERE clause is the lock: of two writes from one version, one matches no row."""
+    result = session.execute(
+        update(ApplicationRow)
+        .where(
+            ApplicationRow.id == application_id,
+            ApplicationRow.version == expected_version,
+            ApplicationRow.status == "draft",
+        )
+        .values(version=ApplicationRow.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        current = _readable_row(session, user, application_id)
+        if current.status != "draft":
+            raise AlreadySubmitted()
+        raise StaleVersion()
+
+
 def save_draft(
     *,
     session: Session,
@@ -359,32 +381,20 @@ def save_draft(
     columns = filter_columns(data)
     siret = normalize_siret(data.structure.siret)
     _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
-    # The WHERE clause is the lock: of two saves from the same version, one matches no row.
     try:
-        result = session.execute(
-            update(ApplicationRow)
-            .where(
-                ApplicationRow.id == application_id,
-                ApplicationRow.version == expected_version,
-                ApplicationRow.status == "draft",
-            )
-            .values(
-                data=data.model_dump(mode="json"),
-                version=ApplicationRow.version + 1,
-                updated_at=clock.now(),
-                verdict_status=verdict_status,
-                subsidy_eur=_int_column(subsidy_eur),
-                **columns,
-            )
-            .execution_options(synchronize_session=False)
+        _update_draft_row(
+            session,
+            user,
+            application_id,
+            expected_version,
+            data=data.model_dump(mode="json"),
+            updated_at=clock.now(),
+            verdict_status=verdict_status,
+            subsidy_eur=_int_column(subsidy_eur),
+            **columns,
         )
     except IntegrityError:
         raise _duplicate_from_race(session, user=user, call_id=row.call_id, siret=siret) from None
-    if result.rowcount != 1:
-        current = _readable_row(session, user, application_id)
-        if current.status != "draft":
-            raise AlreadySubmitted()
-        raise StaleVersion()
     _audit(session, user=user, application_id=application_id, action="draft_saved")
     session.flush()
     return ApplicationRecord.from_row(_readable_row(session, user, application_id))
@@ -413,27 +423,16 @@ def submit_application(
     if verdict.status not in SUBMITTABLE:
         raise NotSubmittable(verdict.status)
     at = clock.now()
-    result = session.execute(
-        update(ApplicationRow)
-        .where(
-            ApplicationRow.id == application_id,
-            ApplicationRow.version == expected_version,
-            ApplicationRow.status == "draft",
-        )
-        .values(
-            status="submitted",
-            version=ApplicationRow.version + 1,
-            updated_at=at,
-            verdict_status=verdict.status.value,
-            subsidy_eur=_int_column(verdict.subsidy_eur),
-        )
-        .execution_options(synchronize_session=False)
+    _update_draft_row(
+        session,
+        user,
+        application_id,
+        expected_version,
+        status="submitted",
+        updated_at=at,
+        verdict_status=verdict.status.value,
+        subsidy_eur=_int_column(verdict.subsidy_eur),
     )
-    if result.rowcount != 1:
-        current = _readable_row(session, user, application_id)
-        if current.status != "draft":
-            raise AlreadySubmitted()
-        raise StaleVersion()
     # The snapshot is what this transaction just locked, not what the caller believes.
     fresh = _readable_row(session, user, application_id)
     submission = SubmissionRow(

@@ -4,6 +4,7 @@ what is left to answer, step by step, with a link to each step."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -14,26 +15,37 @@ from core.models import STATUS_LABELS_FR, Effect, Reason, Status, Verdict
 from pages.components import escape_md
 from pages.step_nav import NEXT_ICON, step_link
 
-STATUS_COLORS = {
-    Status.ELIGIBLE: "green",
-    Status.TO_EXAMINE: "orange",
-    Status.INCOMPLETE: "blue",
-    Status.INELIGIBLE: "red",
-}
-STATUS_ICONS = {
-    Status.ELIGIBLE: ":material/check_circle:",
-    Status.TO_EXAMINE: ":material/search:",
-    Status.INCOMPLETE: ":material/edit_note:",
-    Status.INELIGIBLE: ":material/block:",
-}
-STATUS_EXPLANATIONS = {
-    Status.ELIGIBLE: "Votre candidature est complète et éligible : vous pouvez la déposer.",
-    Status.TO_EXAMINE: (
-        "Votre candidature est complète ; certains points feront l'objet d'un examen particulier. "
-        "Vous pouvez la déposer."
+
+class StatusLook(NamedTuple):
+    """How the panel shows a status: badge colour and icon, and what it means for the user."""
+
+    color: str
+    icon: str
+    explanation: str
+
+
+STATUS_LOOKS = {
+    Status.ELIGIBLE: StatusLook(
+        "green",
+        ":material/check_circle:",
+        "Votre candidature est complète et éligible : vous pouvez la déposer.",
     ),
-    Status.INCOMPLETE: "Il reste des réponses à donner ou à corriger avant de pouvoir déposer.",
-    Status.INELIGIBLE: "En l'état, cette candidature ne peut pas être déposée à cet appel.",
+    Status.TO_EXAMINE: StatusLook(
+        "orange",
+        ":material/search:",
+        "Votre candidature est complète ; certains points feront l'objet d'un examen "
+        "particulier. Vous pouvez la déposer.",
+    ),
+    Status.INCOMPLETE: StatusLook(
+        "blue",
+        ":material/edit_note:",
+        "Il reste des réponses à donner ou à corriger avant de pouvoir déposer.",
+    ),
+    Status.INELIGIBLE: StatusLook(
+        "red",
+        ":material/block:",
+        "En l'état, cette candidature ne peut pas être déposée à cet appel.",
+    ),
 }
 
 
@@ -55,7 +67,8 @@ def reason_box(reason: Reason) -> None:
 
 
 def status_badge(status: Status) -> None:
-    st.badge(STATUS_LABELS_FR[status], icon=STATUS_ICONS[status], color=STATUS_COLORS[status])
+    look = STATUS_LOOKS[status]
+    st.badge(STATUS_LABELS_FR[status], icon=look.icon, color=look.color)
 
 
 def eligibility_panel(
@@ -72,7 +85,7 @@ def eligibility_panel(
     if submitted:
         st.caption("Verdict établi au dépôt du dossier.")
     else:
-        st.write(STATUS_EXPLANATIONS[verdict.status])
+        st.write(STATUS_LOOKS[verdict.status].explanation)
     if verdict.subsidy_eur is not None:
         st.markdown(f"Subvention estimée : **{escape_md(format_eur(verdict.subsidy_eur))}**")
         if verdict.subsidy_note:

@@ -147,44 +147,39 @@ stamp = clock.today().isoformat()
 def _export(fmt: str) -> bytes:
     # Runs when the button is clicked, not on every rerun: the XLSX of 35,000 rows takes seconds.
     with components.db() as export_session:
-        content, _ = exports.export_listing(
-            session=export_session, user=user, filters=filters, fmt=fmt
-        )
+        if fmt == "answers":
+            content, _ = answer_export.answers_csv(
+                session=export_session, user=user, filters=filters
+            )
+        else:
+            content, _ = exports.export_listing(
+                session=export_session, user=user, filters=filters, fmt=fmt
+            )
     return content
 
 
-def _answers() -> bytes:
-    with components.db() as export_session:
-        content, _ = answer_export.answers_csv(session=export_session, user=user, filters=filters)
-    return content
-
-
-c1, c2, c3 = st.columns(3)
-c1.download_button(
-    "Télécharger en CSV",
-    data=lambda: _export("csv"),
-    file_name=f"candidatures-{stamp}.csv",
-    mime="text/csv",
-    on_click="ignore",
-    disabled=total == 0,
-    icon=":material/download:",
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOADS = (  # (format, label, file name, type, help)
+    ("csv", "Télécharger en CSV", f"candidatures-{stamp}.csv", "text/csv", None),
+    ("xlsx", "Télécharger en XLSX", f"candidatures-{stamp}.xlsx", XLSX_MIME, None),
+    (
+        "answers",
+        "Toutes les réponses (CSV)",
+        f"reponses-{stamp}.csv",
+        "text/csv",
+        "Une colonne par question du questionnaire, dans les mots du récapitulatif.",
+    ),
 )
-c2.download_button(
-    "Télécharger en XLSX",
-    data=lambda: _export("xlsx"),
-    file_name=f"candidatures-{stamp}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    on_click="ignore",
-    disabled=total == 0,
-    icon=":material/download:",
-)
-c3.download_button(
-    "Toutes les réponses (CSV)",
-    data=_answers,
-    file_name=f"reponses-{stamp}.csv",
-    mime="text/csv",
-    on_click="ignore",
-    disabled=total == 0,
-    icon=":material/download:",
-    help="Une colonne par question du questionnaire, dans les mots du récapitulatif.",
-)
+for column, (fmt, label, file_name, mime, tip) in zip(
+    st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True
+):
+    column.download_button(
+        label,
+        data=lambda fmt=fmt: _export(fmt),
+        file_name=file_name,
+        mime=mime,
+        on_click="ignore",
+        disabled=total == 0,
+        icon=":material/download:",
+        help=tip,
+    )
