@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import accounts, clock, storage
+from core import accounts, clock, journey, storage
 from core.calls import get_call
-from core.models import Application, Status
+from core.models import Application
 from core.rules import evaluate
 from core.storage import Role, User
 
@@ -363,15 +363,14 @@ def seed_demo(*, session: Session, today: dt.date | None = None) -> bool:
             verdict_status=verdict.status.value,
             subsidy_eur=verdict.subsidy_eur,
         )
-        if submit and verdict.status in (Status.ELIGIBLE, Status.TO_EXAMINE):
-            storage.submit_application(
+        if submit and verdict.status in storage.SUBMITTABLE:
+            # As an applicant submits: the rules' verdict, the PDF and its recorded hash.
+            journey.submit(
                 session=session,
                 user=user,
                 application_id=record.id,
                 expected_version=record.version,
-                verdict=verdict,
-                call_version=call.version,
-                commitments_version=call.commitments_version,
+                today=today,
             )
     session.flush()
     return True

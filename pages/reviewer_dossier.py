@@ -58,7 +58,7 @@ cols = st.columns(3)
 if submission:
     # Dossier numbers are too long for a metric's large figure.
     cols[0].markdown(f"N° de dossier  \n**{submission.dossier_number}**")
-    cols[1].metric("Déposée le", format_datetime_fr(submission.submitted_at))
+    cols[1].markdown(f"Déposée le  \n**{format_datetime_fr(submission.submitted_at)}**")
 else:
     cols[0].metric("État", "Brouillon")
     cols[1].metric("Dernière modification", format_datetime_fr(record.updated_at))
