@@ -28,7 +28,7 @@ def answers_frame(*, session: Session, user: User, filters: ReviewFilters) -> pd
             continue
         application, _ = rules.coerce_application(data)
         for q in questionnaire.questions(call):
-            headers.setdefault(q.path, q.label)
+            headers.setdefault(q.path, q.column)
         record = {ID_HEADER: app_id, DOSSIER_HEADER: dossier_number, CALL_HEADER: call.short_title}
         for q in questionnaire.applicable(application, call):
             value = questionnaire.value_at(application, q.path)

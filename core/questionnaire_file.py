@@ -42,6 +42,7 @@ class Step(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     title: str
     short: str  # for the step bar, where every step shares one line
+    icon: str = ":material/edit_note:"  # in the menu
     intro: str | None = None
     pending: Pending | None = None
     notices: list[Notice] = Field(default_factory=list)
