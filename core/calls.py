@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -221,12 +221,17 @@ def validation_details(exc: ValidationError) -> str:
     )
 
 
+def read_yaml(path: Path, error: type[CallFileError] = CallFileError) -> Any:
+    """The YAML of a data file; an unreadable one raises `error`, naming the file."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise error(f"{path.name} : fichier illisible ({exc})") from exc
+
+
 def load_call_file(path: Path) -> Call:
     """Load one call file; a broken file raises CallFileError naming file and field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CallFileError(f"{path.name} : fichier illisible ({exc})") from exc
+    raw = read_yaml(path)
     try:
         call = Call.model_validate(raw)
         call = Call.model_validate(_quote_values(raw, {"call": raw}))

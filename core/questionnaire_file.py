@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from core.calls import Call, CallFileError, validation_details
+from core.calls import Call, CallFileError, read_yaml, validation_details
 from core.questionnaire_texts import DERIVED, FILTERS, PLACEHOLDER, PREDICATES
 
 Widget = Literal[
@@ -186,10 +185,7 @@ def _validate(questionnaire: Questionnaire) -> None:
 
 def load_questionnaire_file(path: Path) -> Questionnaire:
     """Load and check one questionnaire; QuestionnaireFileError names the file and the key."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise QuestionnaireFileError(f"{path.name} : fichier illisible ({exc})") from exc
+    raw = read_yaml(path, QuestionnaireFileError)
     try:
         questionnaire = Questionnaire.model_validate(raw)
         _validate(questionnaire)
