@@ -8,7 +8,7 @@ from core import questionnaire
 from core.calls import CallFileError, load_calls
 from core.settings import Settings, SettingsError
 from core.storage import Role
-from pages import components
+from pages import components, mail_components
 from pages.step_nav import STEP_PAGES
 
 st.set_page_config(page_title="Conseillers numériques — candidatures", layout="wide")
@@ -22,6 +22,16 @@ REVIEW = [
     ("pages/reviewer_dossier.py", "Dossier", ":material/folder_open:"),
     ("pages/reviewer_prefect.py", "Fiche préfet", ":material/assignment:"),
 ]
+# Opened by links in e-mails, logged in or not: in no menu, known to every role.
+MAIL_LINKS = [
+    ("pages/confirm_email.py", "Confirmation de l'adresse", ":material/mark_email_read:"),
+    ("pages/password_reset.py", "Mot de passe oublié", ":material/key:"),
+]
+URL_PATHS = {
+    "pages/confirm_email.py": "confirmer-adresse",
+    "pages/password_reset.py": "mot-de-passe-oublie",
+}
+DEMO_OUTBOX = ("pages/demo_outbox.py", "Courriels (démonstration)", ":material/mail:")
 PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
     None: [
         ("pages/login.py", "Connexion", ":material/login:"),
@@ -73,9 +83,11 @@ def main() -> None:
         st.stop()
     PAGES[Role.APPLICANT] = applicant_pages()
     prepare_database(settings.database_url, settings.demo_mode)
+    mail_components.start_retry_loop(settings)
     user = components.resolve_user(settings)
     role = user.role if user else None
-    entries = list(PAGES[role])
+    visible = list(PAGES[role]) + ([DEMO_OUTBOX] if settings.demo_mode else [])
+    entries = visible + MAIL_LINKS
     if role is None:
         # A bookmarked page is known before login (no "Page not found"): hidden from the menu,
         # it asks for the login and is opened again afterwards (components.require_user).
@@ -88,7 +100,8 @@ def main() -> None:
             title=title,
             icon=icon,
             default=(n == 0),
-            visibility="visible" if n < len(PAGES[role]) else "hidden",
+            visibility="visible" if n < len(visible) else "hidden",
+            url_path=URL_PATHS.get(path),
         )
         for n, (path, title, icon) in enumerate(entries)
     ]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import bcrypt
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
-from core import clock
+from core import clock, notifications
 from core.db import UserRow
 from core.models import clean_text
 from core.storage import Role, User
@@ -25,9 +27,40 @@ class AccountError(ValueError):
     """A registration or account change refused; the message is French and says what to do."""
 
 
+class AccountExists(AccountError):
+    """The address already has an account (said to administrators, never to a visitor)."""
+
+
+# Registration answers this whether the address had an account or not: no probing of who has one.
+REGISTRATION_RECEIVED = (
+    "Demande enregistrée. Si cette adresse n'avait pas encore de compte, il est créé et un "
+    "lien pour confirmer l'adresse y est envoyé : connectez-vous avec cette adresse et le mot "
+    "de passe choisi, puis ouvrez ce lien avant de déposer une candidature. Si elle en avait "
+    "déjà un, connectez-vous avec votre mot de passe habituel."
+)
+
+
 def normalize_email(email: str) -> str:
-    """Trimmed and lower-case: one account per address, however it is typed."""
-    return email.strip().lower()
+    """NFKC, trimmed and lower-case: one account per address, however it is typed."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    """Why a (normalised) address cannot hold an account, in French; None when it can."""
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cn", "Zl", "Zp"} for ch in email):
+        return (
+            "Adresse électronique invalide : elle contient un caractère invisible (espace sans "
+            "largeur, marque de sens d'écriture…). Retapez-la au clavier plutôt que de la coller."
+        )
+    if not EMAIL_RE.match(email) or len(email) > 320:
+        return "Adresse électronique invalide : vérifiez-la (exemple : nom@mairie.fr)."
+    scripts = {unicodedata.name(ch, "?").split()[0] for ch in email if ch.isalpha()}
+    if len(scripts) > 1:
+        return (
+            "Adresse électronique invalide : elle mélange plusieurs alphabets (par exemple des "
+            "lettres cyrilliques qui ressemblent à des lettres latines). Retapez-la au clavier."
+        )
+    return None
 
 
 def password_problems(password: str) -> list[str]:
@@ -43,6 +76,12 @@ def password_problems(password: str) -> list[str]:
             "Le mot de passe ne doit pas contenir que des lettres : ajoutez au moins un chiffre "
             "ou un signe (par exemple - ! ? %)."
         )
+    if len(password) >= PASSWORD_MIN_CHARS and _too_guessable(password):
+        problems.append(
+            "Ce mot de passe est trop courant ou trop facile à deviner (mot de passe connu, "
+            "suite de chiffres ou de touches, mot du dictionnaire suivi de chiffres) : "
+            "choisissez par exemple trois ou quatre mots sans rapport, séparés par des tirets."
+        )
     size = len(password.encode("utf-8"))
     if size > PASSWORD_MAX_BYTES:
         problems.append(
@@ -50,6 +89,14 @@ def password_problems(password: str) -> list[str]:
             "(les lettres accentuées comptent pour 2 octets)."
         )
     return problems
+
+
+MIN_ZXCVBN_SCORE = 3  # zxcvbn's « safely unguessable »: about 10^8 guesses or more
+
+
+def _too_guessable(password: str) -> bool:
+    """Whether zxcvbn's lists (common passwords, words, names) and patterns crack it fast."""
+    return zxcvbn(password[:PASSWORD_MAX_BYTES])["score"] < MIN_ZXCVBN_SCORE
 
 
 def validate_password(password: str) -> None:
@@ -73,12 +120,23 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 
 def create_user(
-    *, session: Session, email: str, name: str, password: str, role: Role = Role.APPLICANT
+    *,
+    session: Session,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.APPLICANT,
+    email_confirmed: bool = False,
 ) -> User:
-    """Create an account after checking email, name and password rules."""
+    """Create an account after checking email, name and password rules.
+
+    email_confirmed: the address is vouched for (operator's command line, demo accounts);
+    self-registered applicants confirm theirs by a link (core.account_links).
+    """
     email = normalize_email(email)
-    if not EMAIL_RE.match(email) or len(email) > 320:
-        raise AccountError("Adresse électronique invalide : vérifiez-la (exemple : nom@mairie.fr).")
+    problem = email_problem(email)
+    if problem:
+        raise AccountError(problem)
     name = str(clean_text(name)).strip()
     if not name:
         raise AccountError("Indiquez votre nom.")
@@ -86,7 +144,7 @@ def create_user(
         raise AccountError(f"Le nom ne doit pas dépasser {NAME_MAX_CHARS} caractères.")
     validate_password(password)
     if get_user_by_email(session=session, email=email) is not None:
-        raise AccountError("Un compte existe déjà avec cette adresse : connectez-vous.")
+        raise AccountExists("Un compte existe déjà avec cette adresse : connectez-vous.")
     row = UserRow(
         email=email,
         name=name,
@@ -95,14 +153,32 @@ def create_user(
         failed_logins=0,
         session_version=1,
         created_at=clock.now(),
+        email_confirmed_at=clock.now() if email_confirmed else None,
     )
     session.add(row)
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise AccountError("Un compte existe déjà avec cette adresse : connectez-vous.") from None
+        raise AccountExists("Un compte existe déjà avec cette adresse : connectez-vous.") from None
     return User.from_row(row)
+
+
+def register(*, session: Session, email: str, name: str, password: str) -> User | None:
+    """Self-registration of an applicant: the new User, or None when the address was taken.
+
+    The caller shows REGISTRATION_RECEIVED either way and logs nobody in, and a taken address
+    costs the same bcrypt hash as a new one: the answer and its timing tell nothing.
+    Format problems (address, name, password) are still raised: they reveal no account.
+    """
+    try:
+        return create_user(session=session, email=email, name=name, password=password)
+    except AccountExists:
+        hash_password(password)  # as long as a creation
+        existing = get_user_by_email(session=session, email=email)
+        if existing is not None:
+            notifications.registration_for_existing_account(existing)
+        return None
 
 
 def get_user_by_email(*, session: Session, email: str) -> User | None:

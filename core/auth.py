@@ -3,7 +3,9 @@
 Closes three weaknesses of streamlit-authenticator 0.4.2 (issues #91, #195, #237 upstream):
 - its cookie only names the user, so a copy stays valid after logout: ours carries the user's
   session version, bumped on logout and password change and compared on every rerun;
-- its failed-login counter lives in memory: ours is a column, shared by every instance;
+- its failed-login counter lives in memory: ours is a table, shared by every instance, counted
+  per address and source in one UPDATE before the password is checked (no race), with a pause
+  that grows instead of a lock anyone could put on anyone's account;
 - its cookie key defaults to "some_key": core.settings refuses default keys outside demo mode.
 """
 
@@ -13,11 +15,13 @@ import datetime as dt
 import functools
 
 import jwt
-from pydantic import BaseModel
-from sqlalchemy import select, update
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, notifications
 from core.accounts import (
     AccountError,
     hash_password,
@@ -25,12 +29,15 @@ from core.accounts import (
     validate_password,
     verify_password,
 )
-from core.db import UserRow
+from core.db import LoginThrottleRow, UserRow
 from core.storage import User
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
-MAX_LOCKOUT = dt.timedelta(hours=24)
+MAX_FAILED_LOGINS = 5  # password checks per address and source before a pause
+FIRST_LOCKOUT = dt.timedelta(minutes=1)  # then doubling at each new round of failures
+MAX_LOCKOUT = dt.timedelta(hours=1)
+# A check reserved but never finished (its process died) frees its slot after this long.
+STALE_RESERVATION = dt.timedelta(minutes=1)
+UNKNOWN_SOURCE = "inconnue"
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 (an algorithm name, not a secret)
 
 GENERIC_FAILURE = "Adresse électronique ou mot de passe incorrect."
@@ -54,61 +61,132 @@ class LoginOutcome(BaseModel):
         return self.user is not None
 
 
-def lockout_duration(failed_logins: int) -> dt.timedelta | None:
-    """How long to lock after this many consecutive failures: 15 min, then doubling, max 24 h."""
-    if failed_logins < MAX_FAILED_LOGINS or failed_logins % MAX_FAILED_LOGINS:
-        return None
-    rounds = failed_logins // MAX_FAILED_LOGINS
-    return min(LOCKOUT * 2 ** (rounds - 1), MAX_LOCKOUT)
+def lockout_duration(rounds: int) -> dt.timedelta:
+    """The pause after the n-th round (0-based) of failures from one source: 1 min, doubling."""
+    return min(FIRST_LOCKOUT * 2 ** min(rounds, 20), MAX_LOCKOUT)
 
 
 def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
     minutes = max(1, round((until - now).total_seconds() / 60 + 0.49))
     return (
-        "Trop de tentatives de connexion infructueuses : ce compte est bloqué pendant encore "
-        f"{minutes} minute{'s' if minutes > 1 else ''}. Réessayez plus tard ; en cas d'oubli du "
-        "mot de passe, écrivez à l'ANCT depuis l'adresse du compte."
+        "Trop de tentatives de connexion infructueuses depuis cet appareil : réessayez dans "
+        f"{minutes} minute{'s' if minutes > 1 else ''}. En cas d'oubli du mot de passe, "
+        "écrivez à l'ANCT depuis l'adresse du compte."
     )
 
 
-def attempt_login(
-    *, session: Session, email: str, password: str, now: dt.datetime | None = None
-) -> LoginOutcome:
-    """Check a password, counting failures in the database; the caller commits the session."""
-    now = now or clock.now()
-    row = session.execute(
-        select(UserRow).where(UserRow.email == normalize_email(email))
-    ).scalar_one_or_none()
-    if row is None:
-        verify_password(password, _dummy_hash())
-        return LoginOutcome(message=GENERIC_FAILURE)
-    if row.locked_until is not None and row.locked_until > now:
-        # Not even checked: a locked account gives no answer about its password.
-        return LoginOutcome(
-            message=_locked_message(row.locked_until, now), locked_until=row.locked_until
+def login_source(*, remote_ip: object, forwarded_for: object = None) -> str:
+    """Where a login comes from: the last address a trusted proxy appended, else the socket's.
+
+    Only the last X-Forwarded-For entry is the proxy's own; earlier ones are the client's word.
+    """
+    if isinstance(forwarded_for, str) and forwarded_for.strip():
+        last = forwarded_for.split(",")[-1].strip()
+        if last:
+            return last[:64]
+    return remote_ip[:64] if isinstance(remote_ip, str) and remote_ip else UNKNOWN_SOURCE
+
+
+def _throttle_key(email: str, source: object) -> tuple[str, str]:
+    # The source is what the server saw (st.context.ip_address); anything else counts as unknown.
+    known = isinstance(source, str) and source.strip()
+    return normalize_email(email)[:320], (source.strip() if known else UNKNOWN_SOURCE)[:64]
+
+
+def _reserve_check(session: Session, email: str, source: str, now: dt.datetime) -> int | None:
+    """Count one password check before it runs; None when this source must wait.
+
+    One UPDATE … RETURNING, so concurrent attempts (threads, instances) each get their own
+    count and never more than MAX_FAILED_LOGINS checks start per round.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(LoginThrottleRow)
+        .values(email=email, source=source, failures=0, rounds=0, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["email", "source"])
+    )
+    t = LoginThrottleRow
+    count = session.execute(
+        update(t)
+        .where(
+            t.email == email,
+            t.source == source,
+            or_(t.locked_until.is_(None), t.locked_until <= now),
+            or_(t.failures < MAX_FAILED_LOGINS, t.updated_at <= now - STALE_RESERVATION),
         )
-    if not verify_password(password, row.password_hash):
-        # Incremented in SQL so concurrent attempts from several instances all count.
+        .values(
+            failures=case((t.failures >= MAX_FAILED_LOGINS, 1), else_=t.failures + 1),
+            locked_until=None,
+            updated_at=now,
+        )
+        .returning(t.failures)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    # Committed before the (slow) bcrypt check: no lock is held while it runs.
+    session.commit()
+    return count
+
+
+def _waiting_outcome(session: Session, email: str, source: str, now: dt.datetime) -> LoginOutcome:
+    row = session.execute(
+        select(LoginThrottleRow.locked_until, LoginThrottleRow.rounds).where(
+            LoginThrottleRow.email == email, LoginThrottleRow.source == source
+        )
+    ).one()
+    # No date yet: the last allowed check of the round is still running elsewhere.
+    until = row.locked_until or now + lockout_duration(row.rounds)
+    return LoginOutcome(message=_locked_message(until, now), locked_until=until)
+
+
+def attempt_login(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    source: object = None,
+    now: dt.datetime | None = None,
+) -> LoginOutcome:
+    """Check a password, counting checks per address and source (an IP) in the database.
+
+    Known and unknown addresses get the same answers, in the same time. The attempt's count is
+    committed before the check; the caller commits the rest.
+    """
+    now = now or clock.now()
+    key_email, key_source = _throttle_key(email, source)
+    count = _reserve_check(session, key_email, key_source, now)
+    if count is None:
+        # Not even checked: a paused source gets no answer about the password.
+        return _waiting_outcome(session, key_email, key_source, now)
+    row = session.execute(select(UserRow).where(UserRow.email == key_email)).scalar_one_or_none()
+    valid = verify_password(password, row.password_hash if row else _dummy_hash())
+    throttle = (LoginThrottleRow.email == key_email, LoginThrottleRow.source == key_source)
+    if row is not None and valid:
         session.execute(
-            update(UserRow)
-            .where(UserRow.id == row.id)
-            .values(failed_logins=UserRow.failed_logins + 1)
+            update(LoginThrottleRow)
+            .where(*throttle)
+            .values(failures=0, rounds=0, locked_until=None, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        session.refresh(row)
-        duration = lockout_duration(row.failed_logins)
-        if duration is None:
-            return LoginOutcome(message=GENERIC_FAILURE)
-        row.locked_until = now + duration
+        row.last_login_at = now
         session.flush()
-        return LoginOutcome(
-            message=_locked_message(row.locked_until, now), locked_until=row.locked_until
-        )
-    row.failed_logins = 0
-    row.locked_until = None
-    row.last_login_at = now
+        return LoginOutcome(user=User.from_row(row))
+    if count < MAX_FAILED_LOGINS:
+        return LoginOutcome(message=GENERIC_FAILURE)
+    # The last check of the round failed: this source pauses, a little longer each round.
+    rounds = session.execute(select(LoginThrottleRow.rounds).where(*throttle)).scalar_one()
+    until = now + lockout_duration(rounds)
+    session.execute(
+        update(LoginThrottleRow)
+        .where(*throttle)
+        .values(failures=0, rounds=LoginThrottleRow.rounds + 1, locked_until=until)
+        .execution_options(synchronize_session=False)
+    )
     session.flush()
-    return LoginOutcome(user=User.from_row(row))
+    if row is not None:
+        notifications.account_locked(
+            User.from_row(row), session=session, until=until, source=key_source
+        )
+    return LoginOutcome(message=_locked_message(until, now), locked_until=until)
 
 
 def session_version(*, session: Session, user_id: int) -> int | None:
@@ -138,6 +216,46 @@ def issue_token(
     return jwt.encode(payload, key, algorithm=TOKEN_ALGORITHM)
 
 
+class SessionTicket(BaseModel):
+    """What a browser tab holds of its login: who, which session version, valid until when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    version: int
+    expires_at: dt.datetime
+
+
+def check_ticket(
+    *, session: Session, ticket: SessionTicket, now: dt.datetime | None = None
+) -> User | None:
+    """The user if this tab's login is still valid at this moment: not expired, not revoked."""
+    now = now or clock.now()
+    if ticket.expires_at <= now:
+        return None
+    return check_session(session=session, user_id=ticket.user_id, version=ticket.version)
+
+
+def ticket_from_token(*, token: str | None, key: str) -> SessionTicket | None:
+    """The login a cookie names, if its signature holds (its date and version are not checked)."""
+    if not token:
+        return None
+    try:
+        payload = jwt.decode(
+            token,
+            key,
+            algorithms=[TOKEN_ALGORITHM],
+            options={"require": ["sub", "sv", "exp"], "verify_exp": False},
+        )
+        return SessionTicket(
+            user_id=int(payload["sub"]),
+            version=int(payload["sv"]),
+            expires_at=dt.datetime.fromtimestamp(int(payload["exp"]), dt.UTC),
+        )
+    except (jwt.PyJWTError, ValueError, TypeError, OverflowError, OSError):
+        return None
+
+
 def check_session(*, session: Session, user_id: int, version: int) -> User | None:
     """The user if this login (user id + session version) is still valid; run on every rerun."""
     row = session.get(UserRow, user_id, populate_existing=True)
@@ -150,23 +268,11 @@ def user_from_token(
     *, session: Session, token: str | None, key: str, now: dt.datetime | None = None
 ) -> tuple[User, int] | None:
     """The user and session version of a cookie, if its signature, date and version hold."""
-    if not token:
+    ticket = ticket_from_token(token=token, key=key)
+    if ticket is None:
         return None
-    now = now or clock.now()
-    try:
-        payload = jwt.decode(
-            token,
-            key,
-            algorithms=[TOKEN_ALGORITHM],
-            options={"require": ["sub", "sv", "exp"], "verify_exp": False},
-        )
-        user_id, version, expires = int(payload["sub"]), int(payload["sv"]), int(payload["exp"])
-    except (jwt.PyJWTError, ValueError, TypeError):
-        return None
-    if expires <= now.timestamp():
-        return None
-    user = check_session(session=session, user_id=user_id, version=version)
-    return (user, version) if user is not None else None
+    user = check_ticket(session=session, ticket=ticket, now=now)
+    return (user, ticket.version) if user is not None else None
 
 
 def logout(*, session: Session, user_id: int) -> None:

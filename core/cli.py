@@ -26,19 +26,64 @@ def _parse_date(value: str) -> dt.date:
         ) from None
 
 
+MAX_INTEGER_DIGITS = 15  # counts and amounts of a dossier; a SIRET is a string
+MAX_JSON_DEPTH = 50  # a dossier nests 3 levels deep
+
+
+def _bounded_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise CliError(
+            f"un nombre du dossier a {len(literal.lstrip('-'))} chiffres : au plus "
+            f"{MAX_INTEGER_DIGITS} sont admis (vérifiez le fichier)"
+        )
+    return int(literal)
+
+
+def _nesting_depth(text: str) -> int:
+    """Deepest [ or { nesting outside strings, counted without recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def _read_json(path: str) -> Any:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: files saved by Windows editors start with a byte-order mark.
+        text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CliError(f"Fichier introuvable : {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"Impossible de lire le fichier {path} : {exc}") from None
+    if _nesting_depth(text) > MAX_JSON_DEPTH:
+        raise CliError(
+            f"{path} est trop profondément imbriqué (plus de {MAX_JSON_DEPTH} niveaux de "
+            "crochets ou d'accolades) : ce n'est pas un dossier de candidature"
+        )
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_bounded_int)
+    except CliError as exc:
+        raise CliError(f"{path} : {exc}") from None
     except json.JSONDecodeError as exc:
         raise CliError(
             f"{path} n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno}) : {exc.msg}"
         ) from None
+    except (RecursionError, ValueError):
+        raise CliError(f"{path} n'est pas un dossier JSON lisible") from None
 
 
 def _call_for(data: Any, call_id: str | None):
@@ -137,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--call")
     p.set_defaults(func=cmd_pdf)
     sub.add_parser("users", help="gère les comptes (python -m core users --help)", add_help=False)
+    sub.add_parser("mail", help="courriels en attente (python -m core mail --help)", add_help=False)
     sub.add_parser(
         "seed-scale", help="remplit une base de test de dossiers déposés", add_help=False
     )
@@ -150,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         from core.users_cli import users_main
 
         return users_main(argv[1:])
+    if argv[:1] == ["mail"]:
+        from core.mail_cli import mail_main
+
+        return mail_main(argv[1:])
     if argv[:1] == ["seed-scale"]:
         from core.scale_seed import seed_scale_main
 

@@ -325,6 +325,7 @@ def _create_accounts(session: Session) -> dict[str, User]:
             name=account.name,
             password=account.password,
             role=account.role,
+            email_confirmed=True,
         )
     for key, email in _OTHER_OWNERS.items():
         users[key] = accounts.create_user(
@@ -333,6 +334,7 @@ def _create_accounts(session: Session) -> dict[str, User]:
             name=key.replace("-", " ").title(),
             password=DEMO_ACCOUNTS[0].password,
             role=Role.APPLICANT,
+            email_confirmed=True,
         )
     return users
 

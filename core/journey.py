@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from core import pdf, questionnaire, rules, storage
+from core import mail_events, pdf, questionnaire, rules, storage
 from core.calls import Call, get_call, load_calls
 from core.formatting import format_date_fr, format_int
 from core.models import Application, Verdict
@@ -207,6 +207,10 @@ def submit(
     content = _submission_pdf(submission, call)
     storage.set_submission_pdf_hash(
         session=session, user=user, submission_id=submission.id, pdf_sha256=pdf.pdf_sha256(content)
+    )
+    # Same transaction: a deposit is never recorded without its acknowledgement, nor the reverse.
+    mail_events.deposit_acknowledged(
+        session=session, user=user, submission=submission, call=call, pdf=content
     )
     return submission.model_copy(update={"pdf_sha256": pdf.pdf_sha256(content)}), content
 

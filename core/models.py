@@ -9,9 +9,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from core import identifiers
+
 # Control characters (but tab and line breaks), lone surrogates and non-characters: they cannot
 # be stored as UTF-8, written to XLSX/XML or printed, and nobody types them on purpose.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Bidirectional overrides and isolates (U+202A-202E, U+2066-2069) are stripped too: they make
+# « gpj.exe » read « exe.jpg » on screen, in the PDF and in exports.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def clean_text(value: object) -> object:
@@ -20,6 +26,12 @@ def clean_text(value: object) -> object:
 
 
 ShortText = Annotated[str, StringConstraints(max_length=500), BeforeValidator(clean_text)]
+# Identifiers are compacted to ASCII digits as they enter the model (form, JSON, CLI alike).
+SiretText = Annotated[ShortText, BeforeValidator(identifiers.compacting(identifiers.compact_siret))]
+DepartmentText = Annotated[
+    ShortText, BeforeValidator(identifiers.compacting(identifiers.compact_department))
+]
+PhoneText = Annotated[ShortText, BeforeValidator(identifiers.compacting(identifiers.compact_phone))]
 LongText = Annotated[str, StringConstraints(max_length=20_000), BeforeValidator(clean_text)]
 
 
@@ -72,13 +84,13 @@ class Draft(BaseModel):
 
 
 class Structure(Draft):
-    siret: ShortText | None = None
+    siret: SiretText | None = None
     name: ShortText | None = None
     structure_type: StructureType | None = None
     legal_category: ShortText | None = Field(
         default=None, description="Catégorie juridique INSEE, niveau III (4 chiffres)"
     )
-    department: ShortText | None = Field(
+    department: DepartmentText | None = Field(
         default=None, description='"01"…"95", "2A", "2B", "971"…"976", ou code de COM'
     )
     commune: ShortText | None = None
@@ -96,7 +108,7 @@ class Contact(Draft):
     name: ShortText | None = None
     role: ShortText | None = None
     email: ShortText | None = None
-    phone: ShortText | None = None
+    phone: PhoneText | None = None
 
 
 class Posts(Draft):

@@ -23,8 +23,8 @@ from core import clock
 from core.calls import Call, TerritorialAgreement, get_call, load_calls
 from core.db import ApplicationRow, SubmissionRow
 from core.formatting import PARIS, STRUCTURE_TYPE_LABELS_FR
-from core.identifiers import compact_siret
-from core.models import STATUS_LABELS_FR, Status, StructureType
+from core.identifiers import compact_siret, is_ascii_digits
+from core.models import STATUS_LABELS_FR, Status, StructureType, clean_text
 from core.reference import departments, regions
 from core.storage import (
     ApplicationRecord,
@@ -158,10 +158,12 @@ def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
         where.append(a.france_services.is_(filters.france_services))
     if filters.qpv is not None:
         where.append(a.qpv.is_(filters.qpv))
-    term = filters.search.strip()
+    # NUL and other unprintable characters cannot reach PostgreSQL (a database error) and
+    # are never in a stored name anyway (core.models.clean_text strips them on save).
+    term = str(clean_text(filters.search)).strip()
     if term:
-        digits = compact_siret(term) or ""
-        if len(digits) >= 3 and digits.isdigit():
+        digits = compact_siret(term)
+        if len(digits) >= 3 and is_ascii_digits(digits):
             # Digits only: a SIRET (or SIREN) prefix, served by the index on siret.
             where.append(a.siret.startswith(digits, autoescape=True))
         else:

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
-from core import questionnaire, reference
+from core import identifiers, questionnaire, reference
 from core.calls import Call
 from core.formatting import count_fr, format_date_fr
 from core.identifiers import compact_siret
@@ -27,7 +27,7 @@ from core.models import (
 
 AMI = "AMI collectivités"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-PHONE_RE = re.compile(r"^(?:0\d{9}|\+\d{8,15})$")
+PHONE_RE = re.compile(r"^(?:0[0-9]{9}|\+[0-9]{8,15})$")  # ASCII digits only
 PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 LEGAL_CATEGORY_RE = re.compile(r"^\d{4}$")
 MAX_INVALID_FIELDS = 50
@@ -193,8 +193,8 @@ def _check_call_open(check: _Check, call: Call, today: dt.date) -> None:
 def _check_structure(check: _Check, app: Application, call: Call) -> None:
     s = app.structure
     if not _is_blank(s.siret):
-        siret = compact_siret(s.siret) or ""
-        if not siret.isdigit() or len(siret) != 14:
+        siret = compact_siret(s.siret)
+        if not identifiers.is_ascii_digits(siret, 14):
             check.invalid(
                 "structure.siret",
                 "structure.siret_format",

@@ -11,10 +11,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import clock, reference
+from core import clock, identifiers, reference
 from core.calls import get_call
 from core.db import ApplicationRow, AuditEventRow, SubmissionRow, UserRow
-from core.identifiers import compact_siret
 from core.models import Application, Status, Verdict
 
 SUBMITTABLE = frozenset({Status.ELIGIBLE, Status.TO_EXAMINE})
@@ -126,6 +125,16 @@ class NotSubmittable(Exception):
         super().__init__(f"Cette candidature ne peut pas être déposée : {reason}.")
 
 
+class EmailNotConfirmed(Exception):
+    """Applicants submit only from a confirmed address: the acknowledgement must reach them."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Confirmez d'abord votre adresse électronique : ouvrez le lien du courriel de "
+            "confirmation (vous pouvez en demander un nouveau), puis déposez la candidature."
+        )
+
+
 class PdfHashAlreadySet(Exception):
     def __init__(self) -> None:
         super().__init__("L'empreinte du PDF de ce dossier est déjà enregistrée.")
@@ -198,8 +207,11 @@ SIRET_LENGTH = 14
 
 
 def normalize_siret(value: str | None) -> str | None:
-    """« 219 300 662 00018 » and « 21930066200018 » are the same SIRET (python-stdnum's rule)."""
-    return compact_siret(value)
+    """Digits only, so « 219 300 662 00018 » and « 21930066200018 » are the same SIRET."""
+    if value is None:
+        return None
+    digits = identifiers.compact_siret(value)
+    return digits or None
 
 
 INT32_MAX = 2**31 - 1
@@ -220,7 +232,7 @@ def filter_columns(data: Application) -> dict[str, object]:
     department = reference.department(structure.department) if structure.department else None
     return {
         # A mistyped SIRET is kept in the answers but neither indexed nor made unique.
-        "siret": siret if siret and len(siret) == SIRET_LENGTH and siret.isdigit() else None,
+        "siret": siret if siret and identifiers.is_ascii_digits(siret, SIRET_LENGTH) else None,
         "structure_name": structure.name,
         "structure_type": structure.structure_type.value if structure.structure_type else None,
         "department": department.code if department else None,
@@ -422,6 +434,8 @@ def submit_application(
         raise AlreadySubmitted()
     if verdict.status not in SUBMITTABLE:
         raise NotSubmittable(verdict.status)
+    if row.owner.email_confirmed_at is None:
+        raise EmailNotConfirmed()
     at = clock.now()
     _update_draft_row(
         session,

@@ -56,6 +56,7 @@ def users_main(argv: list[str]) -> int:
                     name=args.name,
                     password=password,
                     role=Role(args.role),
+                    email_confirmed=True,  # created by an operator, who vouches for the address
                 )
             print(f"Compte créé : {user.email} ({ROLE_LABELS_FR[user.role]}).")
             return 0

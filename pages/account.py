@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import accounts, auth
 from core.storage import ROLE_LABELS_FR
-from pages import components
+from pages import components, mail_components
 
 settings = components.load_settings()
 user = components.require_user()
@@ -15,6 +15,8 @@ st.title("Mon compte")
 st.write(f"**Nom :** {components.escape_md(user.name)}")
 st.write(f"**Adresse électronique :** {components.escape_md(user.email)}")
 st.write(f"**Profil :** {ROLE_LABELS_FR[user.role]}")
+if not mail_components.address_notice(settings, user, key="account_resend_confirmation"):
+    st.write("**Adresse électronique confirmée.**")
 
 st.subheader("Changer de mot de passe")
 with st.form("password", clear_on_submit=True):

@@ -5,7 +5,7 @@ import streamlit as st
 from core import clock, journey
 from core.calls import get_call
 from core.storage import DuplicateApplication, Role
-from pages import components
+from pages import components, mail_components
 from pages.components import escape_md
 from pages.eligibility_panel import status_badge
 from pages.step_nav import open_dossier, step_link
@@ -16,6 +16,7 @@ calls = journey.calls_overview(today)
 
 st.title("Accueil", anchor=False)
 st.write(f"Bonjour {escape_md(user.name)}.")
+mail_components.address_notice(components.load_settings(), user, key="home_resend_confirmation")
 
 st.subheader("Mes candidatures", anchor=False)
 with components.db() as session:

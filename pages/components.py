@@ -13,12 +13,12 @@ import streamlit as st
 from sqlalchemy.orm import Session
 from streamlit_authenticator.controllers import CookieController
 
-from core import auth, clock
+from core import auth, clock, downloads
 from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings
 from core.storage import Role, User
 
-_AUTH = "_cnfs_auth"  # {"user_id": int, "sv": int} for the logged-in user of this browser tab
+_AUTH = "_cnfs_auth"  # the auth.SessionTicket of the logged-in user of this browser tab
 _USER = "_cnfs_user"  # the User checked against the database on this run
 _COOKIE_OP = "_cnfs_cookie_op"  # ("set", token) or ("delete", None), applied on the next run
 _LOGGED_OUT = "_cnfs_logged_out"  # ignore the cookie the browser sent when this tab opened
@@ -26,12 +26,13 @@ _FLASH = "_cnfs_flash"  # a message to show once on the next page
 
 
 def load_settings() -> Settings:
-    """Settings, with the cookie key from st.secrets when it is set there."""
+    """Settings, with the cookie key and SMTP password from st.secrets when set there."""
     try:
         key = st.secrets.get("cookie_key")
+        smtp_password = st.secrets.get("smtp_password")
     except Exception:  # no secrets.toml at all: the environment decides
-        key = None
-    return get_settings(cookie_key=key)
+        key = smtp_password = None
+    return get_settings(cookie_key=key, smtp_password=smtp_password)
 
 
 @contextmanager
@@ -102,12 +103,20 @@ def require_user(*roles: Role) -> User:
     return user
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+# Streamlit's markdown links « https://… », « www.… » and « nom@domaine.fr » in its text nodes,
+# escaped or not. An invisible word joiner (U+2060) inside each trigger breaks the pattern.
+_WORD_JOINER = "\u2060"
+_AUTOLINK_TRIGGERS = re.compile(r"(?<=\\:)(?=//)|(?i:(?<=www))(?=\\\.)|(?=@)")
 
 
 def escape_md(text: str) -> str:
-    """Text shown literally by Streamlit's markdown (user answers may hold * _ [ ] < …)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    """Text shown literally by Streamlit's markdown (user answers may hold * _ [ ] < …).
+
+    Never a link either: an applicant's URL or e-mail address is shown as plain text.
+    """
+    escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    return _AUTOLINK_TRIGGERS.sub(_WORD_JOINER, escaped)
 
 
 def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
@@ -142,6 +151,9 @@ def show_flash() -> None:
     st.session_state[_FLASH_SHOWN] = message  # kept for a redirect within this run
     if message:
         st.info(message)
+        if _COOKIE_OP in st.session_state:
+            # The cookie component reruns the page once it has acted: say it again then.
+            st.session_state[_FLASH] = message
 
 
 def _cookie_controller(settings: Settings) -> CookieController:
@@ -184,8 +196,7 @@ def start_session(settings: Settings, session: Session, user: User) -> None:
     token = auth.issue_token(
         session=session, user=user, key=settings.cookie_key, expiry_days=settings.cookie_expiry_days
     )
-    version = auth.session_version(session=session, user_id=user.id)
-    st.session_state[_AUTH] = {"user_id": user.id, "sv": version}
+    st.session_state[_AUTH] = auth.ticket_from_token(token=token, key=settings.cookie_key)
     st.session_state[_USER] = user
     st.session_state[_COOKIE_OP] = ("set", token, COOKIE_OP_RUNS)
     st.session_state.pop(_LOGGED_OUT, None)
@@ -202,12 +213,15 @@ def end_session(settings: Settings, message: str | None = None) -> None:
 
 
 def resolve_user(settings: Settings) -> User | None:
-    """The login gate, run on every rerun: session first, then the cookie; both re-checked."""
+    """The login gate, run on every rerun: session first, then the cookie; both re-checked.
+
+    Version and expiry are checked on every run, so an open tab does not outlive its cookie.
+    """
     _apply_cookie_op(settings)
-    info = st.session_state.get(_AUTH)
+    ticket = st.session_state.get(_AUTH)
     with db() as session:
-        if info is not None:
-            user = auth.check_session(session=session, user_id=info["user_id"], version=info["sv"])
+        if ticket is not None:
+            user = auth.check_ticket(session=session, ticket=ticket, now=clock.now())
             if user is None:
                 end_session(settings, "Votre session a pris fin : reconnectez-vous.")
                 return None
@@ -215,18 +229,45 @@ def resolve_user(settings: Settings) -> User | None:
             return user
         if st.session_state.get(_LOGGED_OUT):
             return None
-        found = auth.user_from_token(
-            session=session,
-            token=st.context.cookies.get(settings.cookie_name),
-            key=settings.cookie_key,
-            now=clock.now(),
+        ticket = auth.ticket_from_token(
+            token=st.context.cookies.get(settings.cookie_name), key=settings.cookie_key
         )
-    if found is None:
+        user = (
+            auth.check_ticket(session=session, ticket=ticket, now=clock.now())
+            if ticket is not None
+            else None
+        )
+    if user is None:
         return None
-    user, version = found
-    st.session_state[_AUTH] = {"user_id": user.id, "sv": version}
+    st.session_state[_AUTH] = ticket
     st.session_state[_USER] = user
     return user
+
+
+def download_button(label: str, producer: downloads.Producer, **kwargs: object) -> None:
+    """A download whose file is produced at click time, after the login is checked again.
+
+    A tab whose login ended (logout or password change elsewhere, expiry) gets no file; the
+    click also reruns the page, whose login gate then shows the login page.
+    """
+    ticket = st.session_state.get(_AUTH)
+    if ticket is None:
+        return
+    st.download_button(
+        label,
+        data=downloads.deferred(
+            database_url=load_settings().database_url, ticket=ticket, producer=producer
+        ),
+        on_click="rerun",
+        **kwargs,
+    )
+
+
+def login_source(settings: Settings) -> str:
+    """The client's address as the server (or the trusted proxy named in settings) saw it."""
+    header = settings.client_ip_header
+    forwarded = st.context.headers.get(header) if header else None
+    return auth.login_source(remote_ip=st.context.ip_address, forwarded_for=forwarded)
 
 
 def logout_button(settings: Settings) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import auth
 from core.demo import DEMO_ACCOUNTS
-from pages import components
+from pages import components, mail_components
 
 components.ensure_routed()
 settings = components.load_settings()
@@ -24,13 +24,21 @@ if submitted:
         st.error("Saisissez votre adresse électronique et votre mot de passe.")
     else:
         with components.db() as session:
-            outcome = auth.attempt_login(session=session, email=email, password=password)
+            outcome = auth.attempt_login(
+                session=session,
+                email=email,
+                password=password,
+                source=components.login_source(settings),
+            )
             if outcome.user is not None:
                 components.start_session(settings, session, outcome.user)
         if outcome.user is not None:
             components.go_after_login()
+        if outcome.locked_until is not None:
+            mail_components.send_later(settings)  # the owner's notice, without waiting for SMTP
         st.error(outcome.message)
 
+st.page_link("pages/password_reset.py", label="Mot de passe oublié ?", icon=":material/key:")
 st.caption("Pas encore de compte ? Ouvrez « Créer un compte » dans le menu.")
 
 if settings.demo_mode:

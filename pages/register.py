@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import accounts
-from core.storage import Role
-from pages import components
+from core import accounts, mail_events
+from pages import components, mail_components
 
 components.ensure_routed()
 settings = components.load_settings()
@@ -28,7 +27,8 @@ with st.form("register"):
         autocomplete="new-password",
         help=(
             f"Au moins {accounts.PASSWORD_MIN_CHARS} caractères, pas uniquement des lettres, "
-            f"au plus {accounts.PASSWORD_MAX_BYTES} octets."
+            f"au plus {accounts.PASSWORD_MAX_BYTES} octets, et pas un mot de passe courant : "
+            "par exemple trois ou quatre mots sans rapport, séparés par des tirets."
         ),
     )
     confirmation = st.text_input(
@@ -46,14 +46,22 @@ if submitted:
     else:
         try:
             with components.db() as session:
-                user = accounts.create_user(
-                    session=session, email=email, name=name, password=password, role=Role.APPLICANT
-                )
-                components.start_session(settings, session, user)
+                user = accounts.register(session=session, email=email, name=name, password=password)
+                if user is not None:  # a new account: its address is to be confirmed
+                    mail_events.request_email_confirmation(
+                        session=session, user=user, settings=settings
+                    )
         except accounts.AccountError as exc:
             st.error(str(exc))
         else:
-            components.flash(
-                components.escape_md(f"Bienvenue, {user.name} : votre compte est créé.")
+            # The same answer, in the same time, whether the address had an account or not
+            # (no probing): the mail leaves from the background sender, not from this run.
+            mail_components.send_later(settings)
+            demo = (
+                " En démonstration, aucun courriel ne part : lisez-le dans le menu « Courriels "
+                "(démonstration) »."
+                if settings.demo_mode
+                else ""
             )
-            st.rerun()
+            components.flash(accounts.REGISTRATION_RECEIVED + demo)
+            st.switch_page(components.LOGIN_PAGE)

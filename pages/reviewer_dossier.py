@@ -134,12 +134,18 @@ if submission is None:
     st.caption("Le PDF du dossier est disponible une fois la candidature déposée.")
 else:
     pdf = review.dossier_pdf(dossier)
-    st.download_button(
+    dossier_id = dossier.application.id
+
+    def pdf_bytes(session, checked_user) -> bytes:
+        # Read again with the user checked at click time: their scope of this moment applies.
+        review.get_dossier(session=session, user=checked_user, application_id=dossier_id)
+        return pdf.content
+
+    components.download_button(
         "Télécharger le PDF du dossier",
-        data=pdf.content,
+        pdf_bytes,
         file_name=f"{submission.dossier_number}.pdf",
         mime="application/pdf",
-        on_click="ignore",
         icon=":material/picture_as_pdf:",
     )
     if pdf.matches is True:

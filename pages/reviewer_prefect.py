@@ -50,12 +50,20 @@ st.markdown("**Liste B : structures privées**")
 st.dataframe(components.blank_missing(list_b), hide_index=True, width="stretch")
 
 today = clock.today()
-st.download_button(
+
+
+def sheet_bytes(session, checked_user) -> bytes:
+    fresh = exports.prefect_sheet(
+        session=session, user=checked_user, department_code=code, call_id=call_id
+    )
+    return exports.prefect_sheet_xlsx(fresh, generated_on=today)
+
+
+components.download_button(
     "Télécharger la fiche préfet (XLSX)",
-    data=exports.prefect_sheet_xlsx(sheet, generated_on=today),
+    sheet_bytes,
     file_name=exports.prefect_filename(sheet.department, today),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    on_click="ignore",
     icon=":material/download:",
     type="primary",
 )

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import answer_export, clock, exports, review
 from core.calls import load_calls
+from core.downloads import Producer
 from core.formatting import count_fr, format_int
 from core.storage import Role
 from pages import components
@@ -144,18 +145,20 @@ st.caption(
 stamp = clock.today().isoformat()
 
 
-def _export(fmt: str) -> bytes:
+def _export(fmt: str) -> Producer:
     # Runs when the button is clicked, not on every rerun: the XLSX of 35,000 rows takes seconds.
-    with components.db() as export_session:
+    def produce(session, checked_user) -> bytes:
         if fmt == "answers":
             content, _ = answer_export.answers_csv(
-                session=export_session, user=user, filters=filters
+                session=session, user=checked_user, filters=filters
             )
         else:
             content, _ = exports.export_listing(
-                session=export_session, user=user, filters=filters, fmt=fmt
+                session=session, user=checked_user, filters=filters, fmt=fmt
             )
-    return content
+        return content
+
+    return produce
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -173,13 +176,13 @@ DOWNLOADS = (  # (format, label, file name, type, help)
 for column, (fmt, label, file_name, mime, tip) in zip(
     st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True
 ):
-    column.download_button(
-        label,
-        data=lambda fmt=fmt: _export(fmt),
-        file_name=file_name,
-        mime=mime,
-        on_click="ignore",
-        disabled=total == 0,
-        icon=":material/download:",
-        help=tip,
-    )
+    with column:
+        components.download_button(
+            label,
+            _export(fmt),
+            file_name=file_name,
+            mime=mime,
+            disabled=total == 0,
+            icon=":material/download:",
+            help=tip,
+        )

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import clock, journey, presentation
+from core import clock, journey, mail_events, outbox, presentation
 from core.formatting import count_fr, format_date_fr, format_datetime_fr, format_eur
-from core.storage import NotSubmittable, StaleVersion
-from pages import components
+from core.storage import EmailNotConfirmed, NotSubmittable, StaleVersion
+from pages import components, mail_components
 from pages.components import escape_md
 from pages.step_form import StepForm
 from pages.step_nav import NEXT_ICON, step_link
 
 
+def acknowledgement(application_id: int) -> outbox.OutboxStatus | None:
+    with components.db() as session:
+        return outbox.latest(
+            session=session,
+            kind=mail_events.DEPOSIT_ACKNOWLEDGEMENT,
+            application_id=application_id,
+            outbox_only=components.load_settings().mail.outbox_only,
+        )
+
+
 def render_summary(form: StepForm) -> None:
     """Inside the step form: what blocks submission, the answers, the money, submit, PDF."""
     record, verdict, call = form.record, form.verdict, form.call
+    settings = components.load_settings()
     submission = record.submission
 
     if submission is not None:
@@ -35,6 +46,10 @@ def render_summary(form: StepForm) -> None:
                 ),
                 icon=":material/info:",
             )
+        text, delivered = mail_components.sent_sentence(
+            settings, acknowledgement(record.id), "L'accusé de réception (avec le PDF)"
+        )
+        (st.info if delivered else st.warning)(escape_md(text), icon=":material/mail:")
     else:
         problems = presentation.problems(verdict, call)
         if problems:
@@ -74,8 +89,9 @@ def render_summary(form: StepForm) -> None:
 
     st.subheader("Dépôt", anchor=False)
     if submission is None:
-        ready = journey.can_submit(record, verdict)
-        if not ready:
+        unconfirmed = mail_components.address_notice(settings, form.user, key="resend_confirmation")
+        ready = journey.can_submit(record, verdict) and not unconfirmed
+        if not journey.can_submit(record, verdict):
             st.caption("Le dépôt sera possible quand la candidature sera complète et éligible.")
         if st.button("Déposer la candidature", type="primary", disabled=not ready, key="submit"):
             try:
@@ -87,29 +103,30 @@ def render_summary(form: StepForm) -> None:
                         expected_version=record.version,
                         today=form.today,
                     )
-            except (StaleVersion, NotSubmittable) as exc:
+            except (StaleVersion, NotSubmittable, EmailNotConfirmed) as exc:
                 st.error(escape_md(str(exc)))
             else:
+                # Recorded with the deposit; sent now if the mail server answers, else retried.
+                status = acknowledgement(record.id)
+                mail_components.send_now(settings, status.id if status else None)
                 st.rerun()
 
-    user, application_id = form.user, record.id
+    application_id = record.id
 
-    def pdf_bytes() -> bytes:
-        with components.db() as session:
-            return journey.pdf_for(
-                session=session,
-                user=user,
-                application_id=application_id,
-                today=clock.today(),
-                now=clock.now(),
-            )
+    def pdf_bytes(session, checked_user) -> bytes:
+        return journey.pdf_for(
+            session=session,
+            user=checked_user,
+            application_id=application_id,
+            today=clock.today(),
+            now=clock.now(),
+        )
 
-    st.download_button(
+    components.download_button(
         "Télécharger le dossier déposé (PDF)" if submission else "Télécharger un aperçu (PDF)",
-        data=pdf_bytes,
+        pdf_bytes,
         file_name=journey.pdf_filename(record),
         mime="application/pdf",
-        on_click="ignore",
         icon=":material/download:",
         key="pdf",
     )

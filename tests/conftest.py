@@ -3,6 +3,7 @@ users of every role, and a complete valid application."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from core import accounts
+from core import accounts, auth
 from core.db import dispose_engine, get_engine
 from core.models import Application, Contact, Posts, Structure
 from core.storage import Role, User
@@ -28,6 +29,13 @@ TEST_PASSWORD = "mot-de-passe-2021"
 _backends = [pytest.param("sqlite", id="sqlite")]
 if POSTGRES_URL:
     _backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
+
+
+def login_ticket(user: User, version: int = 1) -> auth.SessionTicket:
+    """What a logged-in tab holds (new accounts start at session version 1), valid for a day."""
+    return auth.SessionTicket(
+        user_id=user.id, version=version, expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +68,12 @@ def session(engine: Engine) -> Iterator[Session]:
 
 def _user(session: Session, email: str, name: str, role: Role) -> User:
     user = accounts.create_user(
-        session=session, email=email, name=name, password=TEST_PASSWORD, role=role
+        session=session,
+        email=email,
+        name=name,
+        password=TEST_PASSWORD,
+        role=role,
+        email_confirmed=True,  # accounts of the fixtures are confirmed; tests/test_mail.py not
     )
     session.commit()  # visible to other sessions and threads
     return user

@@ -12,6 +12,7 @@ from core.accounts import AccountError
 from core.db import UserRow
 from core.storage import Role
 from core.users_cli import users_main
+from tests.conftest import TEST_PASSWORD
 
 
 @pytest.mark.parametrize(
@@ -29,10 +30,33 @@ def test_password_rules_each_have_a_french_message(password, message):
 
 
 @pytest.mark.parametrize(
-    "password", ["mot-de-passe-2021", "123456789012", "a" * 71 + "1", "é" * 35 + "-1"]
+    "password",
+    [
+        "mot-de-passe-2021",
+        "cheval-agrafe-batterie-7",
+        "Lorem-ipsum-dolor-sit-amet-consectetur-adipiscing-elit-sed-do-eiusmod-1",  # 72 bytes
+        "é-ça-où-garçon-forêt-hibou-lac-pré-ténu-1",  # accents count double, still <= 72
+    ],
 )
 def test_acceptable_passwords(password):
     assert accounts.password_problems(password) == []
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password1234",
+        "123456789012",
+        "azertyuiop12",
+        "motdepasse123",
+        "soleil123456",
+        "a" * 71 + "1",
+    ],
+)
+def test_common_or_guessable_passwords_are_refused_in_french(password):
+    problems = accounts.password_problems(password)
+    assert len(problems) == 1
+    assert problems[0].startswith("Ce mot de passe est trop courant ou trop facile à deviner")
 
 
 def test_every_broken_rule_is_reported_at_once(session):
@@ -163,3 +187,56 @@ def test_demo_passwords_work(session, account):
 def test_demo_skips_a_database_that_has_accounts(session, applicant):
     assert not demo.seed_demo(session=session)
     assert accounts.get_user_by_email(session=session, email="mairie@demo.cnfs.fr") is None
+
+
+# --- look-alike addresses -----------------------------------------------------------------------
+
+
+def test_a_full_width_address_is_the_same_account(session, applicant):
+    full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in applicant.email)
+    with pytest.raises(AccountError, match="existe déjà"):
+        accounts.create_user(session=session, email=full_width, name="A", password=TEST_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("m\u0430irie@bondy.fr", "plusieurs alphabets"),  # a Cyrillic « а »
+        ("mai\u200brie@bondy.fr", "caractère invisible"),  # zero-width space
+        ("mairie\u2060@bondy.fr", "caractère invisible"),  # word joiner
+        ("\u202emairie@bondy.fr", "caractère invisible"),  # right-to-left override
+    ],
+)
+def test_look_alike_addresses_are_refused(session, applicant, email, message):
+    with pytest.raises(AccountError, match=message):
+        accounts.create_user(session=session, email=email, name="A", password=TEST_PASSWORD)
+
+
+def test_accented_addresses_in_one_alphabet_are_accepted(session):
+    user = accounts.create_user(
+        session=session, email="Élodie@Évry.fr", name="Élodie", password=TEST_PASSWORD
+    )
+    assert user.email == "élodie@évry.fr"
+
+
+# --- registration tells nothing about who has an account ---------------------------------------
+
+
+def test_registration_answers_the_same_for_a_taken_address(session, applicant, monkeypatch):
+    told = []
+    monkeypatch.setattr(
+        accounts.notifications, "registration_for_existing_account", lambda u: told.append(u.id)
+    )
+    hashes = []
+    real_hash = accounts.hash_password
+    monkeypatch.setattr(accounts, "hash_password", lambda p: hashes.append(p) or real_hash(p))
+    taken = accounts.register(
+        session=session, email=applicant.email, name="Intrus", password="cheval-agrafe-batterie-7"
+    )
+    fresh = accounts.register(
+        session=session, email="nouveau@mairie.fr", name="Nouveau", password="cheval-agrafe-7-x"
+    )
+    assert taken is None and fresh is not None
+    assert len(hashes) == 2  # one bcrypt hash each: the same time either way
+    assert told == [applicant.id]  # the owner is told (the mail is issue 13 point 6)
+    assert accounts.get_user_by_email(session=session, email=applicant.email).name != "Intrus"

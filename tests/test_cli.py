@@ -89,3 +89,38 @@ def test_schema_describes_the_exchange_format(capsys):
     assert {"call_id", "structure", "contact", "posts", "commitments"} <= set(schema["properties"])
     structure = schema["$defs"]["Structure"]["properties"]
     assert "siret" in structure and "ess" in structure
+
+
+# --- hostile files: a French error, never a traceback ------------------------------------------
+
+
+def _dossier_text(posts_count: str) -> str:
+    text = json.dumps(complete_application(WAVE1))
+    return text.replace('"count": 2', f'"count": {posts_count}', 1)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(_dossier_text("9" * 5000), "nombre", id="5000-digit-integer"),
+        pytest.param(_dossier_text("1" + "0" * 40), "nombre", id="40-digit-integer"),
+        pytest.param("[" * 100_000 + "]" * 100_000, "imbriqué", id="deeply-nested-list"),
+        pytest.param('{"a":' * 50_000 + "1" + "}" * 50_000, "imbriqué", id="deeply-nested-object"),
+    ],
+)
+def test_hostile_json_gets_a_french_error_without_traceback(tmp_path, content, message):
+    path = tmp_path / "dossier.json"
+    path.write_text(content, encoding="utf-8")
+    result = run("evaluate", str(path), "--today", "2021-01-14")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Erreur : ")
+    assert message in result.stderr
+
+
+def test_a_utf8_bom_is_accepted(tmp_path):
+    path = tmp_path / "dossier.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(complete_application(WAVE1)).encode())
+    result = run("evaluate", str(path), "--today", "2021-01-14")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "eligible"

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
 from core import review
@@ -31,7 +31,16 @@ from core.pdf import pdf_sha256, render_application
 from core.storage import Role, User
 from tests.builders import SIRET_OTHER, WAVE1, complete_application
 
-TABLES = {"users", "applications", "submissions", "audit_events", "alembic_version"}
+TABLES = {
+    "users",
+    "applications",
+    "submissions",
+    "audit_events",
+    "login_throttles",
+    "account_tokens",
+    "outbox_messages",
+    "alembic_version",
+}
 
 
 def _head() -> str:
@@ -209,3 +218,59 @@ def test_each_golden_pdf_is_rendered_again_byte_for_byte():
             generated_at=SUBMITTED_AT,
         )
         assert pdf_sha256(content) == case["sha256"], name
+def test_upgrade_from_the_previous_schema_keeps_accounts_and_adds_login_throttles(database_url):
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0001")
+        with plain.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (email, name, password_hash, role, created_at) "
+                    "VALUES ('dgs@ville-bondy.fr', 'Lou Bernard', 'x', 'applicant', "
+                    "'2021-01-04 09:00:00')"
+                )
+            )
+        command.upgrade(cfg, "0003")
+        assert "login_throttles" in inspect(plain).get_table_names()
+        with plain.connect() as conn:
+            emails = conn.execute(text("SELECT email FROM users")).scalars().all()
+        assert emails == ["dgs@ville-bondy.fr"]
+    finally:
+        plain.dispose()
+
+
+def test_0004_upgrades_a_database_built_by_0003(database_url):
+    # Accounts made before e-mail confirmation existed: staff (created by an operator) count as
+    # confirmed, self-registered applicants confirm once; nothing else changes.
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0003")
+        with plain.begin() as conn:
+            for n, role in enumerate(("applicant", "reviewer", "admin"), start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, name, password_hash, role, failed_logins,"
+                        " session_version, created_at) VALUES (:id, :email, 'Nom', 'x', :role,"
+                        " 0, 1, '2021-01-04 09:00:00')"
+                    ),
+                    {"id": n, "email": f"{role}@exemple.fr", "role": role},
+                )
+        command.upgrade(cfg, "0004")
+        assert _current(plain) == "0004"
+        with plain.connect() as conn:
+            rows = conn.execute(
+                text("SELECT role, email_confirmed_at FROM users ORDER BY id")
+            ).all()
+            assert [(role, at is not None) for role, at in rows] == [
+                ("applicant", False),
+                ("reviewer", True),
+                ("admin", True),
+            ]
+            assert conn.execute(text("SELECT count(*) FROM outbox_messages")).scalar_one() == 0
+        command.downgrade(cfg, "0003")
+        columns = {c["name"] for c in inspect(plain).get_columns("users")}
+        assert "email_confirmed_at" not in columns
+    finally:
+        plain.dispose()

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.storage import User
+from tests.conftest import login_ticket
 from tests.review_data import TODAY, populate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +19,7 @@ PAGES = {
     "prefect": "pages/reviewer_prefect.py",
 }
 USER_KEY = "_cnfs_user"  # pages/components.py: the user checked at the start of the run
+AUTH_KEY = "_cnfs_auth"  # pages/components.py: the tab's login, checked again by downloads
 # Widgets that could change data; reviewer pages must have none (downloads are not in this list).
 WRITING_WIDGETS = ("text_area", "checkbox", "radio", "date_input", "color_picker", "chat_input")
 
@@ -35,6 +37,7 @@ def apps(app_env, session, applicant):
 def page(name: str, user: User) -> AppTest:
     at = AppTest.from_file(str(ROOT / PAGES[name]), default_timeout=60)
     at.session_state[USER_KEY] = user
+    at.session_state[AUTH_KEY] = login_ticket(user)
     return at
 
 
@@ -150,7 +153,7 @@ def _portal(session, user: User) -> AppTest:
 
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     version = auth.session_version(session=session, user_id=user.id)
-    at.session_state["_cnfs_auth"] = {"user_id": user.id, "sv": version}
+    at.session_state["_cnfs_auth"] = login_ticket(user, version)
     return at.run()
 
 
@@ -163,3 +166,22 @@ def test_reviewer_navigation_holds_the_review_pages_only(apps, session, reviewer
     # An applicant's step is not among a reviewer's pages: asking for it shows no form.
     at.switch_page("pages/step_1_structure.py").run()
     assert len(at.text_input) == 0 or not any(t.label.startswith("N° SIRET") for t in at.text_input)
+
+
+def test_an_open_tab_ends_when_its_login_expires(apps, session, reviewer):
+    import datetime as dt
+    import time
+
+    from core import auth, clock
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.session_state["_cnfs_auth"] = auth.SessionTicket(
+        user_id=reviewer.id, version=1, expires_at=clock.now() + dt.timedelta(seconds=3)
+    )
+    at.run()
+    assert {m.label for m in at.metric} >= {"Candidatures"}  # the dashboard, still valid
+    time.sleep(3.5)  # the cookie's expiry passes while the tab stays open
+    at._finished_page_script_hash = ""  # through streamlit_app.py, as a browser rerun goes
+    at.run()
+    assert not at.metric
+    assert [b.label for b in at.button] == ["Se connecter"]

@@ -187,6 +187,12 @@ def test_calendar_puts_each_dossier_on_the_next_review_day(session, reviewer, ap
         (ReviewFilters(search="SAINT ÉTIENNE"), {"saint_etienne"}),
         (ReviewFilters(search="liens"), {"association_93"}),
         (ReviewFilters(search="100%"), set()),  # regex and LIKE characters are literal
+        (ReviewFilters(search="bobi\x00gny"), {"ccas_93"}),  # a NUL byte: no database error
+        (
+            ReviewFilters(search="\x00"),
+            {"saint_etienne", "montreuil", "association_93", "ccas_93", "draft_93"},
+        ),
+        (ReviewFilters(search="\u202ebobigny"), {"ccas_93"}),
     ],
 )
 def test_filters(filters, expected, session, reviewer, apps):

@@ -16,6 +16,7 @@ import pytest
 from tests.databases import fresh_postgres_database
 from tests.e2e import axe
 from tests.e2e.server import REPO, StreamlitServer
+from tests.mailbox import Mailbox
 
 CHROMIUM = Path(os.environ.get("CNFS_E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -120,10 +121,20 @@ def postgres_url() -> Iterator[str]:
     yield from fresh_postgres_database(_postgres_admin_url(), prefix="cnfs_e2e")
 
 
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) that production-mode test servers send their mail to."""
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
 @pytest.fixture(scope="module")
-def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
-    """One server per module on its own fresh SQLite data directory."""
-    yield from _sqlite_server(tmp_path_factory, demo=False)
+def sqlite_server(
+    tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
+) -> Iterator[StreamlitServer]:
+    """One server per module on its own fresh SQLite data directory, mailing to `mailbox`."""
+    yield from _sqlite_server(tmp_path_factory, demo=False, mail=mailbox)
 
 
 @pytest.fixture(scope="module")
@@ -132,12 +143,15 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitS
     yield from _sqlite_server(tmp_path_factory, demo=True)
 
 
-def _sqlite_server(factory: pytest.TempPathFactory, *, demo: bool) -> Iterator[StreamlitServer]:
+def _sqlite_server(
+    factory: pytest.TempPathFactory, *, demo: bool, mail: Mailbox | None = None
+) -> Iterator[StreamlitServer]:
     data_dir = factory.mktemp("cnfs-demo" if demo else "cnfs-e2e")
     server = StreamlitServer(
         database_url=f"sqlite:///{(data_dir / 'cnfs.sqlite3').as_posix()}",
         data_dir=data_dir,
         demo=demo,
+        mail=mail,
     )
     server.start()
     yield server

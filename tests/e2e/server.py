@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.mailbox import Mailbox
+
 REPO = Path(__file__).resolve().parents[2]
 # Both CNFS calls are open on that day (wave 2 opens on 1 February 2021): dates stay stable.
 PINNED_TODAY = "2021-02-10"
@@ -28,9 +30,16 @@ def free_port() -> int:
 
 
 def server_env(
-    *, database_url: str, data_dir: Path, cookie_key: str, demo: bool = False
+    *,
+    database_url: str,
+    data_dir: Path,
+    cookie_key: str,
+    demo: bool = False,
+    base_url: str = "",
+    mail: Mailbox | None = None,
 ) -> dict[str, str]:
-    """Environment of a test instance: its own database, a pinned date, a strong cookie key."""
+    """Environment of a test instance: its own database, a pinned date, a strong cookie key;
+    links in mails point at the instance, sent to `mail` (else kept in the outbox)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CNFS_", "STREAMLIT_"))}
     env.update(
         CNFS_DATABASE_URL=database_url,
@@ -41,6 +50,10 @@ def server_env(
         STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
         PYTHONUNBUFFERED="1",
     )
+    if base_url:
+        env["CNFS_BASE_URL"] = base_url
+    if mail is not None:
+        env.update(mail.env())
     return env
 
 
@@ -52,6 +65,7 @@ class StreamlitServer:
     data_dir: Path
     cookie_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     demo: bool = False
+    mail: Mailbox | None = None  # the SMTP server it sends to (None: mails stay in the outbox)
     script: str = "streamlit_app.py"
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
@@ -67,16 +81,18 @@ class StreamlitServer:
             data_dir=self.data_dir,
             cookie_key=self.cookie_key,
             demo=self.demo,
+            base_url=self.url if self.port else "",
+            mail=self.mail,
         )
 
     @property
     def log_path(self) -> Path:
         return self.data_dir / f"streamlit-{self.port}.log"
 
-    def start(self) -> StreamlitServer:
-        """Launch the server and block until /_stcore/health answers "ok"."""
+    def start(self, *, port: int = 0) -> StreamlitServer:
+        """Launch the server (on `port`, e.g. to restart it) and wait until it serves."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = port or free_port()
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [

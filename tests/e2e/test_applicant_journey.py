@@ -48,6 +48,7 @@ def test_mairie_applies_from_registration_to_pdf(page, sqlite_server, shot):
         name="Camille Martin",
         email="secretariat@mairie-saint-denis.fr",
         password=PASSWORD,
+        confirm_from=sqlite_server.mail,  # a deposit needs a confirmed address
     )
     shot(page, "compte-cree")
     ui.create_application(page, base)
@@ -98,6 +99,9 @@ def test_mairie_applies_from_registration_to_pdf(page, sqlite_server, shot):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert number in text
     assert "Commune de Saint-Denis" in text
+    # The acknowledgement, with the same PDF, reached the account (and the contact).
+    received = sqlite_server.mail.wait_for("secretariat@mairie-saint-denis.fr", number)
+    assert received.attachments() == [(f"{number}.pdf", data)]
 
     # A reload (new websocket session, cookie login) shows the status on Accueil.
     page.reload()

@@ -53,9 +53,9 @@ def submit_minimal_application(page, base: str, name: str, siret: str) -> None:
 
 
 @pytest.mark.postgres
-def test_two_instances_share_one_postgres_database(browser, postgres_url, tmp_path, shot):
-    first = StreamlitServer(database_url=postgres_url, data_dir=tmp_path / "a")
-    second = StreamlitServer(database_url=postgres_url, data_dir=tmp_path / "b")
+def test_two_instances_share_one_postgres_database(browser, postgres_url, tmp_path, shot, mailbox):
+    first = StreamlitServer(database_url=postgres_url, data_dir=tmp_path / "a", mail=mailbox)
+    second = StreamlitServer(database_url=postgres_url, data_dir=tmp_path / "b", mail=mailbox)
     # Same cookie key on both, as the Déploiement section of the README asks.
     second.cookie_key = first.cookie_key
     try:
@@ -68,7 +68,12 @@ def test_two_instances_share_one_postgres_database(browser, postgres_url, tmp_pa
         applicant_ctx.set_default_timeout(30_000)
         page = applicant_ctx.new_page()
         ui.register(
-            page, first.url, name="Lou Bernard", email="dgs@ville-bondy.fr", password=PASSWORD
+            page,
+            first.url,
+            name="Lou Bernard",
+            email="dgs@ville-bondy.fr",
+            password=PASSWORD,
+            confirm_from=mailbox,
         )
         submit_minimal_application(page, first.url, "Ville de Bondy", "21930010000019")
         shot(page, "instance-1-deposee")

@@ -97,8 +97,11 @@ def wait_for_auth_cookie(page: Any, timeout_ms: int = 15_000) -> None:
         waited += 100
 
 
-def register(page: Any, base_url: str, *, name: str, email: str, password: str) -> None:
-    """Create an applicant account through the registration form."""
+def register(
+    page: Any, base_url: str, *, name: str, email: str, password: str, confirm_from: Any = None
+) -> None:
+    """Create an applicant account through the registration form; with confirm_from (the
+    tests.mailbox.Mailbox the server sends to), follow the confirmation link it received."""
     # Through the menu, as a person does (and see test_access: a fresh server's first request
     # by URL to pages/register.py bypasses streamlit_app.py).
     open_page(page, base_url)
@@ -108,9 +111,20 @@ def register(page: Any, base_url: str, *, name: str, email: str, password: str) 
     page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_label("Confirmez le mot de passe").fill(password)
     click(page, "Créer mon compte")
-    page.get_by_role("button", name="Se déconnecter").wait_for()
-    wait_idle(page)
-    wait_for_auth_cookie(page)
+    # The same answer whether the address had an account or not; then one logs in.
+    page.get_by_text("Demande enregistrée.").wait_for()
+    if confirm_from is not None:
+        confirm_email(page, confirm_from, email)
+    login(page, base_url, email, password)
+
+
+def confirm_email(page: Any, mailbox: Any, email: str) -> None:
+    """Open the confirmation link mailed to this address, as its owner does."""
+    link = mailbox.wait_for(email.strip().lower(), "Confirmez votre adresse").link(
+        "confirmer-adresse"
+    )
+    open_page(page, link)
+    page.get_by_text("est confirmée").wait_for()
 
 
 def choose_radio(page: Any, label: str | re.Pattern[str], option: str) -> None:

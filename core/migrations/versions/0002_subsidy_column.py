@@ -4,7 +4,7 @@ Submitted applications take it from their frozen verdict; drafts from today's ve
 answers (as their verdict_status does at each save).
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
