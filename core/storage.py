@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core import clock, identifiers, reference
 from core.calls import get_call
 from core.db import ApplicationRow, AuditEventRow, SubmissionRow, UserRow
-from core.models import Application, Status, Verdict
+from core.models import SNAPSHOT, Application, Status, Verdict
 
 SUBMITTABLE = frozenset({Status.ELIGIBLE, Status.TO_EXAMINE})
 
@@ -158,7 +158,7 @@ class SubmissionRecord(BaseModel):
             application_id=row.application_id,
             dossier_number=row.dossier_number,
             submitted_at=row.submitted_at,
-            data=Application.model_validate(row.data),
+            data=Application.model_validate(row.data, context=SNAPSHOT),
             verdict=Verdict.model_validate(row.verdict),
             call_version=row.call_version,
             commitments_version=row.commitments_version,

@@ -26,7 +26,7 @@ from core.db import (
     get_engine,
     upgrade,
 )
-from core.models import Application, Verdict
+from core.models import SNAPSHOT, Application, Verdict
 from core.pdf import pdf_sha256, render_application
 from core.storage import Role, User
 from tests.builders import SIRET_OTHER, WAVE1, complete_application
@@ -210,7 +210,7 @@ def test_each_golden_pdf_is_rendered_again_byte_for_byte():
     for name, case in GOLDEN["cases"].items():
         call = get_call(case["call"])
         content = render_application(
-            Application.model_validate(case["data"]),
+            Application.model_validate(case["data"], context=SNAPSHOT),
             Verdict.model_validate(case["verdict"]),
             call,
             dossier_number="CNFS-2021-000012",
