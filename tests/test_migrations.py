@@ -218,6 +218,8 @@ def test_each_golden_pdf_is_rendered_again_byte_for_byte():
             generated_at=SUBMITTED_AT,
         )
         assert pdf_sha256(content) == case["sha256"], name
+
+
 def test_upgrade_from_the_previous_schema_keeps_accounts_and_adds_login_throttles(database_url):
     plain = create_engine(database_url)
     try:
