@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.builders import WAVE1, complete_application
+from tests.mailbox import Mailbox
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 COMMAND = re.compile(r"`(\.venv/bin/python -m core [^`]+)`")
@@ -28,6 +29,14 @@ def test_the_readme_shows_every_subcommand():
 
 
 def test_every_readme_command_line_runs(tmp_path):
+    mailbox = Mailbox().start()  # `mail retry` sends through a real (local) SMTP server
+    try:
+        _run_every_command(tmp_path, mailbox)
+    finally:
+        mailbox.stop()
+
+
+def _run_every_command(tmp_path, mailbox) -> None:
     (tmp_path / "dossier.json").write_text(
         json.dumps(complete_application(WAVE1)), encoding="utf-8"
     )
@@ -36,6 +45,8 @@ def test_every_readme_command_line_runs(tmp_path):
         "CNFS_DATABASE_URL": f"sqlite:///{tmp_path / 'cnfs.sqlite3'}",
         "CNFS_DEMO": "0",
         "PYTHONPATH": str(README.parent),
+        "CNFS_BASE_URL": "https://candidature.exemple.gouv.fr",
+        **mailbox.env(),
     }
     for command in readme_commands():
         # Placeholders « … » stand for what the reader types; a script gives the password on
