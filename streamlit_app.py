@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import streamlit as st
 
 from core import questionnaire
@@ -32,6 +34,12 @@ URL_PATHS = {
     "pages/password_reset.py": "mot-de-passe-oublie",
 }
 DEMO_OUTBOX = ("pages/demo_outbox.py", "Courriels (démonstration)", ":material/mail:")
+PREFECTURE = [
+    ("pages/prefecture_dashboard.py", "Tableau de bord", ":material/dashboard:"),
+    ("pages/prefecture_table.py", "Candidatures", ":material/table_view:"),
+    ("pages/prefecture_dossier.py", "Dossier et avis", ":material/rate_review:"),
+    ("pages/prefecture_sheet.py", "Fiche préfet", ":material/assignment:"),
+]
 PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
     None: [
         ("pages/login.py", "Connexion", ":material/login:"),
@@ -40,6 +48,7 @@ PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
     Role.APPLICANT: [],  # Accueil, the steps of the questionnaire, the account: applicant_pages()
     Role.REVIEWER: [*REVIEW, ACCOUNT],
     Role.ADMIN: [*REVIEW, ACCOUNT],
+    Role.PREFECTURE: [*PREFECTURE, ACCOUNT],
 }
 
 
@@ -56,21 +65,20 @@ def applicant_pages() -> list[tuple[str, str, str]]:
     return [HOME, *steps, ACCOUNT]
 
 
-@st.cache_resource(show_spinner="Préparation de la base de données…")
-def prepare_database(url: str, demo_mode: bool) -> bool:
-    """Migrate once per process and, in demo mode, seed an empty database."""
-    from core.db import get_engine, session_scope
+@st.cache_resource(show_spinner=False)
+def start_preparation(url: str, demo_mode: bool) -> Future[bool]:
+    """Once per process, in the background: migrations, demo data, warm caches (core.warmup).
 
-    engine = get_engine(url)
-    if not demo_mode:
-        return False
-    from core.demo import seed_demo
+    The login form does not wait for it; the first page that opens the database does
+    (components.db).
+    """
+    from core import warmup
 
-    with session_scope(engine) as session:
-        return seed_demo(session=session)
+    return warmup.start(url, demo_mode)
 
 
 def main() -> None:
+    components.french_ui()
     try:
         settings: Settings = components.load_settings()
     except SettingsError as exc:
@@ -82,18 +90,20 @@ def main() -> None:
         st.error(f"Le portail ne peut pas démarrer : un fichier d'appel est à corriger. {exc}")
         st.stop()
     PAGES[Role.APPLICANT] = applicant_pages()
-    prepare_database(settings.database_url, settings.demo_mode)
-    mail_components.start_retry_loop(settings)
+    components.prepare_with(
+        lambda: start_preparation(settings.database_url, settings.demo_mode),
+        start_preparation.clear,
+    )
     user = components.resolve_user(settings)
     role = user.role if user else None
     visible = list(PAGES[role]) + ([DEMO_OUTBOX] if settings.demo_mode else [])
     entries = visible + MAIL_LINKS
-    if role is None:
-        # A bookmarked page is known before login (no "Page not found"): hidden from the menu,
-        # it asks for the login and is opened again afterwards (components.require_user).
-        shown = {path for path, _, _ in entries}
-        hidden = {e[0]: e for r, es in PAGES.items() if r is not None for e in es}
-        entries += [e for path, e in hidden.items() if path not in shown]
+    # Every page is known to every visitor (no English "Page not found"), hidden from the menu
+    # of those it is not for: logged out, it asks for the login and reopens afterwards; with
+    # another role's account, it says why it is not shown (components.require_user).
+    shown = {path for path, _, _ in entries}
+    hidden = {e[0]: e for r, es in PAGES.items() if r is not None for e in es}
+    entries += [e for path, e in hidden.items() if path not in shown]
     pages = [
         st.Page(
             path,
@@ -106,12 +116,18 @@ def main() -> None:
         for n, (path, title, icon) in enumerate(entries)
     ]
     current = st.navigation(pages)
-    components.mark_app_run(entries[pages.index(current)][0])
+    components.mark_app_run(entries[pages.index(current)][0], entries[0][0])
     if settings.demo_mode:
         st.sidebar.caption("Mode démonstration : données fictives.")
     components.logout_button(settings)
     components.show_flash()
-    current.run()
+    try:
+        current.run()
+    finally:
+        # Started once the page is out, so a new visitor's login form does not wait for it.
+        ready = start_preparation(settings.database_url, settings.demo_mode)
+        if ready.done() and ready.exception() is None:
+            mail_components.start_retry_loop(settings)  # once the database is migrated
 
 
 main()

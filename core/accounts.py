@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from core import clock, notifications
-from core.db import UserRow
+from core import clock, notifications, reference
+from core.db import UserDepartmentRow, UserRow
 from core.models import clean_text
 from core.storage import Role, User
 
@@ -119,6 +119,26 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
+def parse_departments(raw: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Department codes from « 93,95 » (or a list), checked against the reference table."""
+    if raw is None:
+        return ()
+    parts = raw.split(",") if isinstance(raw, str) else list(raw)
+    codes: list[str] = []
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        dep = reference.department(part)
+        if dep is None:
+            raise AccountError(
+                f"Département inconnu : « {part} ». Indiquez des numéros de département "
+                "séparés par des virgules (exemple : 93,95 ; 2A pour la Corse-du-Sud)."
+            )
+        if dep.code not in codes:
+            codes.append(dep.code)
+    return tuple(sorted(codes))
+
+
 def create_user(
     *,
     session: Session,
@@ -127,12 +147,21 @@ def create_user(
     password: str,
     role: Role = Role.APPLICANT,
     email_confirmed: bool = False,
+    departments: tuple[str, ...] | list[str] | str | None = None,
 ) -> User:
-    """Create an account after checking email, name and password rules.
+    """Create an account after checking email, name, password and (prefectures) departments.
 
     email_confirmed: the address is vouched for (operator's command line, demo accounts);
     self-registered applicants confirm theirs by a link (core.account_links).
     """
+    codes = parse_departments(departments)
+    if Role(role) == Role.PREFECTURE and not codes:
+        raise AccountError(
+            "Un compte préfecture doit couvrir au moins un département : précisez-les "
+            "(exemple : --departments 93,95)."
+        )
+    if Role(role) != Role.PREFECTURE and codes:
+        raise AccountError("Seuls les comptes préfecture sont rattachés à des départements.")
     email = normalize_email(email)
     problem = email_problem(email)
     if problem:
@@ -154,6 +183,7 @@ def create_user(
         session_version=1,
         created_at=clock.now(),
         email_confirmed_at=clock.now() if email_confirmed else None,
+        department_rows=[UserDepartmentRow(department=code) for code in codes],
     )
     session.add(row)
     try:

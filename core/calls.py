@@ -110,6 +110,15 @@ class PriorityProgrammes(Strict):
     source: str
 
 
+class DepositDeclaration(Strict):
+    """What the person who files certifies, on screen before the deposit and in the PDF."""
+
+    name_label: str
+    role_label: str
+    text: str
+    source: str
+
+
 class AfterSubmission(Strict):
     """What the applicant does once the application is submitted, and whom to ask."""
 
@@ -124,6 +133,34 @@ class OptionalRequest(Strict):
     allowed: bool = True
     message: str
     source: str
+
+
+class ConsultationList(Strict):
+    """One list sent to the prefects: the applications submitted up to a date, and when the
+    prefects' opinions on it are due (after that date, opinions on it can no longer change)."""
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    title: str
+    submitted_until: dt.date  # Paris date, included
+    opinions_until: dt.date  # Paris date, included
+    source: str
+
+
+class PrefectConsultation(Strict):
+    """The prefects give an opinion on every submitted application of their department."""
+
+    lists: list[ConsultationList] = Field(min_length=1)
+    later_lists_note: str  # applications submitted after the last dated list
+    source: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PrefectConsultation:
+        dates = [x.submitted_until for x in self.lists]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("lists : les listes doivent être rangées par date d'arrêt")
+        if any(x.opinions_until < x.submitted_until for x in self.lists):
+            raise ValueError("lists : opinions_until antérieure à submitted_until")
+        return self
 
 
 class Call(Strict):
@@ -151,10 +188,12 @@ class Call(Strict):
     commitments: list[Commitment] = Field(min_length=1)
     territorial_agreements: list[TerritorialAgreement] = Field(default_factory=list)
     after_submission: AfterSubmission | None = None
+    declaration: DepositDeclaration
     france_services_notice: Redirect | None = None  # said to structures holding a France Services
     priority_programmes: PriorityProgrammes | None = None
     coordinator: OptionalRequest | None = None
     consolidation: OptionalRequest | None = None
+    prefect_consultation: PrefectConsultation | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> Call:

@@ -7,10 +7,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -30,6 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+if TYPE_CHECKING:  # alembic (~1 s to import) is loaded by the first migration, not by a page
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -88,6 +89,18 @@ class UserRow(Base):
     # Set when the owner followed a link sent to the address; applicants submit only then.
     email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    # Prefecture accounts only: the departments whose applications they see.
+    department_rows: Mapped[list[UserDepartmentRow]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class UserDepartmentRow(Base):
+    __tablename__ = "user_departments"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    department: Mapped[str] = mapped_column(String(10), primary_key=True)
+
 
 class ApplicationRow(Base):
     __tablename__ = "applications"
@@ -121,6 +134,8 @@ class ApplicationRow(Base):
     # The verdict's subsidy (frozen at submission; a draft's as of its last save): totals read
     # it, so overseas rules, ceilings and budget models are counted once, by the rules.
     subsidy_eur: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A draft its owner deleted: hidden everywhere, restorable for a while, then purged.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     owner: Mapped[UserRow] = relationship(lazy="joined", innerjoin=True)
     submission: Mapped[SubmissionRow | None] = relationship(
@@ -224,8 +239,47 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
+class OpinionRow(Base):
+    """The prefecture's current opinion on a submitted application (one per application)."""
+
+    __tablename__ = "opinions"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    opinion: Mapped[str] = mapped_column(String(20), index=True)
+    supported_count: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Bumped on every change; the UPDATE's WHERE on it is the lock between two writers.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class OpinionChangeRow(Base):
+    """Append-only history of opinions: never updated, never deleted."""
+
+    __tablename__ = "opinion_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(10))  # "screen" or "file"
+    file_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    file_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    old_opinion: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    old_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    old_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_opinion: Mapped[str] = mapped_column(String(20))
+    new_count: Mapped[int] = mapped_column(Integer)
+    new_comment: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[UserRow] = relationship(lazy="joined")
+
+
 def alembic_config(url: str | None = None) -> Config:
     """Alembic configuration built in code, so migrations run from the installed package."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -235,6 +289,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the latest migration (a no-op when already there)."""
+    from alembic import command
+
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Two app instances starting together must not both create the tables.

@@ -1,4 +1,4 @@
-"""Demo data: three accounts to try the portal and about ten applications in several states.
+"""Demo data: four accounts to try the portal and about ten applications in several states.
 
 Seeded only in demo mode and only into an empty users table. Structures are fictitious; SIRETs
 are well-formed (valid check key) but not looked up.
@@ -30,6 +30,7 @@ class DemoAccount(BaseModel):
     password: str
     label: str  # shown on the login page
     shown: bool = True
+    departments: tuple[str, ...] = ()  # prefecture accounts
 
 
 DEMO_ACCOUNTS = [
@@ -53,6 +54,14 @@ DEMO_ACCOUNTS = [
         role=Role.REVIEWER,
         password="Anct-demo-2021",  # noqa: S106 (published demo password)
         label="Instructeur ANCT (lecture seule)",
+    ),
+    DemoAccount(
+        email="prefecture93@demo.cnfs.fr",
+        name="Préfecture de la Seine-Saint-Denis",
+        role=Role.PREFECTURE,
+        password="Prefecture-demo-2021",  # noqa: S106 (published demo password)
+        label="Préfecture de la Seine-Saint-Denis (avis, 93)",
+        departments=("93",),
     ),
 ]
 # Owners of the other sample applications; not advertised on the login page.
@@ -326,6 +335,7 @@ def _create_accounts(session: Session) -> dict[str, User]:
             password=account.password,
             role=account.role,
             email_confirmed=True,
+            departments=account.departments,
         )
     for key, email in _OTHER_OWNERS.items():
         users[key] = accounts.create_user(
@@ -373,6 +383,11 @@ def seed_demo(*, session: Session, today: dt.date | None = None) -> bool:
                 application_id=record.id,
                 expected_version=record.version,
                 today=today,
+                declaration=Declaration(
+                    signatory_name=data.contact.name,
+                    signatory_role=data.contact.role,
+                    certified=True,
+                ),
             )
     session.flush()
     return True

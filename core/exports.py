@@ -1,8 +1,9 @@
 """Exports for reviewers: the filtered list as CSV (French Excel) or XLSX, and the prefect's sheet.
 
 The prefect's sheet follows annex 2 of the circular to prefects: list A (public structures) and
-list B (private structures) per department; the prefect fills « Avis positif » and « Examen
-complémentaire », so those columns are left blank.
+list B (private structures) per department; the prefect fills « Avis positif », « Nombre de
+conseillers numériques » and « Examen complémentaire » (already given opinions are carried), then
+sends the file back (core.sheet_import reads it, identified by its hidden « Paramètres » sheet).
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from core.review import (
     LISTING_COLUMNS_FR,
     ReviewFilters,
     list_applications,
-    require_reviewer,
-    submitted_rows_of_department,
 )
 from core.storage import User
 
@@ -54,6 +53,18 @@ LIST_B_HEADERS = (
     "Avis positif",
     "Nombre de conseillers numériques",
     "Examen complémentaire",
+)
+# After the annex's columns: what the prefect needs to answer and the portal to read it back.
+SHEET_EXTRA_HEADERS = ("Commentaire", "Postes demandés", "N° de dossier")
+SHEET_FORMAT = "fiche-prefet-cnfs"
+SHEET_FORMAT_VERSION = "2"
+PARAMETERS_SHEET = "Paramètres"
+SHEET_INSTRUCTIONS = (
+    "Pour chaque structure : « Oui » dans « Avis positif » pour un avis positif, « Non » pour un "
+    "avis négatif, ou « Oui » dans « Examen complémentaire ». Nombre de conseillers numériques "
+    "soutenus : de 0 aux postes demandés (vide : tous les postes pour un avis positif, 0 sinon). "
+    "Commentaire de 10 à 1 000 caractères, obligatoire sauf pour un avis positif. Renvoyez la "
+    "fiche par le portail, page « Fiche préfet », sans changer les noms des onglets ni les titres."
 )
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
@@ -92,8 +103,9 @@ def french_csv(out: pd.DataFrame) -> bytes:
 def listing_csv(frame: pd.DataFrame) -> bytes:
     """The listing as French CSV, dates as « 15/01/2021 14:05 »."""
     out = _french_listing(frame)
-    date_header = LISTING_COLUMNS_FR["submitted_at"]
-    out[date_header] = out[date_header].dt.strftime("%d/%m/%Y %H:%M")
+    for date_column in ("submitted_at", "opinion_at"):
+        date_header = LISTING_COLUMNS_FR[date_column]
+        out[date_header] = out[date_header].dt.strftime("%d/%m/%Y %H:%M")
     return french_csv(out)
 
 
@@ -191,7 +203,11 @@ def listing_xlsx(frame: pd.DataFrame, *, title: str = "Candidatures") -> bytes:
     """XLSX of the listing: bold frozen header, filters, dates and euros as numbers."""
     out = _french_listing(frame)
     headers = list(out.columns)
-    kinds = {LISTING_COLUMNS_FR["submitted_at"]: "date", LISTING_COLUMNS_FR["requested_eur"]: "eur"}
+    kinds = {
+        LISTING_COLUMNS_FR["submitted_at"]: "date",
+        LISTING_COLUMNS_FR["opinion_at"]: "date",
+        LISTING_COLUMNS_FR["requested_eur"]: "eur",
+    }
     letters = [get_column_letter(i) for i in range(1, len(headers) + 1)]
     columns = []
     for header, letter in zip(headers, letters, strict=True):
@@ -281,6 +297,11 @@ class PrefectLine:
     france_services: str
     posts: int | None
     dossier_number: str
+    application_id: int = 0
+    call_id: str = ""
+    opinion: str | None = None  # core.opinions.Opinion value in force, if any
+    supported_count: int | None = None
+    comment: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -290,6 +311,8 @@ class PrefectSheet:
     list_a: list[PrefectLine]
     list_b: list[PrefectLine]
     agreements: list[str]  # one French line per territorial agreement of the department
+    call_id: str | None = None  # None: every call of the department
+    call_versions: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def candidates(self) -> int:
@@ -303,18 +326,19 @@ def prefect_sheet(
     department_code: str,
     call_id: str | None = None,
 ) -> PrefectSheet:
-    """The department's submitted applications split into lists A and B (snapshot answers)."""
-    require_reviewer(user)
+    """The department's submitted applications split into lists A and B (snapshot answers),
+    with the opinions already given; a prefecture gets NotFound outside its departments."""
+    from core import prefecture
+
+    prefecture.check_department(user, department_code.strip().upper())
     dep = department(department_code)
     if dep is None:
         raise KeyError(f"Département inconnu : {department_code}")
     list_a: list[PrefectLine] = []
     list_b: list[PrefectLine] = []
     calls: dict[str, Call] = {}
-    rows = submitted_rows_of_department(
-        session=session, user=user, department=dep.code, call_id=call_id
-    )
-    for row_call_id, data, dossier_number in rows:
+    rows = prefecture.sheet_rows(session=session, user=user, department=dep.code, call_id=call_id)
+    for row_call_id, data, dossier_number, application_id, opinion in rows:
         call = calls.setdefault(row_call_id, get_call(row_call_id))
         snapshot = Application.model_validate(data)
         s = snapshot.structure
@@ -325,10 +349,16 @@ def prefect_sheet(
             france_services=_yes_no(s.france_services),
             posts=snapshot.posts.count,
             dossier_number=dossier_number,
+            application_id=application_id,
+            call_id=row_call_id,
+            opinion=opinion[0] if opinion else None,
+            supported_count=opinion[1] if opinion else None,
+            comment=opinion[2] if opinion else "",
         )
         (list_a if is_public(call, s.structure_type, s.legal_category) else list_b).append(line)
     agreements = []
     scope = [get_call(call_id)] if call_id else None
+    versions = {c.id: c.version for c in scope or prefecture.consulted_calls()}
     seen: set[str] = set()
     for call in scope or list(load_calls().values()):
         for agreement in call.territorial_agreements:
@@ -344,25 +374,51 @@ def prefect_sheet(
         list_a=list_a,
         list_b=list_b,
         agreements=agreements,
+        call_id=call_id,
+        call_versions=versions,
     )
 
 
+# The opinion in force as the two Oui/Non columns of the annex (avis positif, examen).
+_OPINION_CELLS = {
+    "positive": ("Oui", "Non"),
+    "negative": ("Non", "Non"),
+    "further_examination": ("Non", "Oui"),
+}
+
+
 def _line_values(line: PrefectLine, *, public: bool) -> list[object]:
-    """A row of list A or B; the prefect fills « Avis positif » and « Examen complémentaire »."""
+    """A row of list A or B: the annex's columns (with the opinion in force), then ours."""
     values: list[object] = [line.siret, line.name, line.legal_form]
     if public:
         values.append(line.france_services)
-    return [*values, None, line.posts, None]
+    positive, further = _OPINION_CELLS.get(line.opinion or "", (None, None))
+    return [
+        *values,
+        positive,
+        line.supported_count,
+        further,
+        line.comment or None,
+        line.posts,
+        line.dossier_number,
+    ]
+
+
+def sheet_headers(*, public: bool) -> list[str]:
+    """Column titles of list A (public) or B, as written and as read back."""
+    return [*(LIST_A_HEADERS if public else LIST_B_HEADERS), *SHEET_EXTRA_HEADERS]
 
 
 def prefect_frames(sheet: PrefectSheet) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lists A and B as DataFrames with the annex's headers, for the screen."""
+    """Lists A and B as DataFrames with the sheet's headers, for the screen."""
     return (
         pd.DataFrame(
-            [_line_values(x, public=True) for x in sheet.list_a], columns=list(LIST_A_HEADERS)
+            [_line_values(x, public=True) for x in sheet.list_a],
+            columns=sheet_headers(public=True),
         ),
         pd.DataFrame(
-            [_line_values(x, public=False) for x in sheet.list_b], columns=list(LIST_B_HEADERS)
+            [_line_values(x, public=False) for x in sheet.list_b],
+            columns=sheet_headers(public=False),
         ),
     )
 
@@ -382,10 +438,12 @@ def _write_list(
     ws.append([f"Programme Société Numérique ANCT → Département {sheet.department}"])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([sheet.department_name])
-    ws.append([f"Nombre de structures candidates : {sheet.candidates}"])
+    ws.append([f"Nombre de structures candidates : {len(lines)}"])
     for line in sheet.agreements:
         ws.append([f"Accord territorial — {line}"])
     ws.append([f"Liste extraite le {generated_on.strftime('%d/%m/%Y')}"])
+    ws.append([SHEET_INSTRUCTIONS])
+    ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=False)
     ws.append([])
     ws.append([heading])
     ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
@@ -396,11 +454,13 @@ def _write_list(
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for line in lines:
+    text_columns = (1, 2, headers.index("Commentaire") + 1)
+    # Row numbers counted here: ws.max_row scans every cell, quadratic over 2,000 rows.
+    for row, line in enumerate(lines, start=header_row + 1):
         ws.append(_line_values(line, public=public))
-        for col in (1, 2):
+        for col in text_columns:
             # A name typed as "=…" stays text: openpyxl would otherwise store a formula.
-            ws.cell(ws.max_row, col).data_type = "s"
+            ws.cell(row, col).data_type = "s"
     # The prefect answers Oui/Non in the two opinion columns: offer a drop-down list.
     first, last = header_row + 1, max(ws.max_row, header_row + 1)
     opinion = DataValidation(type="list", formula1='"Oui,Non"', allow_blank=True)
@@ -409,9 +469,23 @@ def _write_list(
         opinion.add(f"{letter}{first}:{letter}{last}")
     ws.add_data_validation(opinion)
     ws.freeze_panes = ws.cell(header_row + 1, 1)
-    widths = {"N° SIRET": 17, "Nom": 45, "Raison sociale": 45, "Forme juridique": 40}
+    widths = {
+        "N° SIRET": 17,
+        "Nom": 40,
+        "Raison sociale": 40,
+        "Forme juridique": 30,
+        "Commentaire": 45,
+        "N° de dossier": 19,
+    }
     for i, header in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = widths.get(header, 18)
+        ws.column_dimensions[get_column_letter(i)].width = widths.get(header, 14)
+    # Printed on A4, landscape, every column on the width of the page, titles on each page.
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
     ws.append([])
     kind = "publique" if public else "privée"
     ws.append([f"➔ Structure {kind} identifiée à solliciter pour la vague suivante"])
@@ -427,7 +501,7 @@ def prefect_sheet_xlsx(sheet: PrefectSheet, *, generated_on: dt.date) -> bytes:
         "Liste A",
         "Liste A : structures publiques",
         sheet,
-        LIST_A_HEADERS,
+        sheet_headers(public=True),
         sheet.list_a,
         public=True,
         generated_on=generated_on,
@@ -437,14 +511,28 @@ def prefect_sheet_xlsx(sheet: PrefectSheet, *, generated_on: dt.date) -> bytes:
         "Liste B",
         "Liste B : structures privées",
         sheet,
-        LIST_B_HEADERS,
+        sheet_headers(public=False),
         sheet.list_b,
         public=False,
         generated_on=generated_on,
     )
+    _write_parameters(wb, sheet, generated_on)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _write_parameters(wb: Workbook, sheet: PrefectSheet, generated_on: dt.date) -> None:
+    """A hidden sheet naming the format, department and call versions, checked on import."""
+    ws = wb.create_sheet(PARAMETERS_SHEET)
+    ws.append(["format", SHEET_FORMAT])
+    ws.append(["format_version", SHEET_FORMAT_VERSION])
+    ws.append(["department", sheet.department])
+    ws.append(["call_id", sheet.call_id or "*"])
+    for call_id, version in sorted(sheet.call_versions.items()):
+        ws.append([f"call_version:{call_id}", version])
+    ws.append(["generated_on", generated_on.isoformat()])
+    ws.sheet_state = "hidden"
 
 
 def prefect_filename(department_code: str, generated_on: dt.date) -> str:

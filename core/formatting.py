@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from core.models import Effect, EssStatus, StructureType
+from core.models import STATUS_LABELS_FR, Effect, EssStatus, Status, StructureType
 
 LOCALE = "fr_FR"
 # Applicants and reviewers read metropolitan time; naive datetimes are taken as such.
@@ -118,3 +119,22 @@ def format_bool_fr(value: bool | None) -> str:
     if value is None:
         return NOT_ANSWERED
     return "Oui" if value else "Non"
+
+
+_STATUS_SUFFIX = re.compile(r"^(?P<number>.*) \((?P<status>[a-z_]+)\)$")
+
+
+def event_detail_fr(action: str, detail: str | None, call_titles: dict[str, str]) -> str:
+    """An audit event's detail in the reviewer's words (call titles, French statuses)."""
+    if not detail:
+        return ""
+    if action == "created":
+        return call_titles.get(detail, detail)
+    match = _STATUS_SUFFIX.match(detail)
+    if action == "submitted" and match:
+        try:
+            status = STATUS_LABELS_FR[Status(match["status"])]
+        except ValueError:
+            return detail
+        return f"{match['number']} ({status})"
+    return detail

@@ -13,10 +13,10 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from core import mail_events, pdf, questionnaire, rules, storage
+from core import clock, mail_events, pdf, questionnaire, rules, storage
 from core.calls import Call, get_call, load_calls
 from core.formatting import format_date_fr, format_int
-from core.models import Application, Verdict
+from core.models import Application, Declaration, Verdict
 from core.presentation import NextStep, next_step
 from core.storage import ApplicationRecord, SubmissionRecord, User
 
@@ -182,24 +182,67 @@ def update_draft(
     return saved, verdict
 
 
-def submit(
-    *, session: Session, user: User, application_id: int, expected_version: int, today: dt.date
-) -> tuple[SubmissionRecord, bytes]:
-    """Evaluate, submit, render the PDF and record its hash, all in the caller's transaction.
+class DeclarationMissing(Exception):
+    """The deposit is refused until the person who files names themself and certifies."""
 
-    Refuses incomplete and ineligible applications (NotSubmittable). The PDF is generated at the
-    submission instant, so pdf_for() renders the same bytes again later.
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("Avant de déposer : " + " ; ".join(problems) + ".")
+
+
+def declaration_problems(declaration: Declaration) -> list[str]:
+    """What the deposit's declaration still lacks, in French (empty when it is complete)."""
+    problems = []
+    if not declaration.signatory_name:
+        problems.append("indiquez le nom et le prénom de la personne qui dépose")
+    if not declaration.signatory_role:
+        problems.append("indiquez sa fonction")
+    if not declaration.certified:
+        problems.append("cochez la case de certification")
+    return problems
+
+
+def submit(
+    *,
+    session: Session,
+    user: User,
+    application_id: int,
+    expected_version: int,
+    today: dt.date,
+    declaration: Declaration,
+) -> tuple[SubmissionRecord, bytes]:
+    """Record who files, then evaluate, submit, render the PDF and record its hash, all in the
+    caller's transaction.
+
+    Refuses a declaration that is not complete (DeclarationMissing) and incomplete or
+    ineligible applications (NotSubmittable). The PDF is generated at the submission instant,
+    so pdf_for() renders the same bytes again later.
     """
     record = storage.get_application(session=session, user=user, application_id=application_id)
     if record.status != "draft":
         raise storage.AlreadySubmitted()
+    problems = declaration_problems(declaration)
+    if problems:
+        raise DeclarationMissing(problems)
     call = get_call(record.call_id)
     verdict = rules.evaluate(record.data, call, today)
+    if verdict.status not in storage.SUBMITTABLE:
+        raise storage.NotSubmittable(verdict.status)
+    # The declaration is part of the frozen snapshot (and so of the PDF).
+    signed = declaration.model_copy(update={"certified_at": clock.now()})
+    record = storage.save_draft(
+        session=session,
+        user=user,
+        application_id=application_id,
+        data=record.data.model_copy(update={"declaration": signed}),
+        expected_version=expected_version,
+        verdict_status=verdict.status.value,
+    )
     submission = storage.submit_application(
         session=session,
         user=user,
         application_id=application_id,
-        expected_version=expected_version,
+        expected_version=record.version,
         verdict=verdict,
         call_version=call.version,
         commitments_version=call.commitments_version,

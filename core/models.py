@@ -128,6 +128,15 @@ class Posts(Draft):
     coordinator_scope: LongText | None = None
 
 
+class Declaration(Draft):
+    """Who files the application and their certification, given at the deposit (step 5)."""
+
+    signatory_name: ShortText | None = None
+    signatory_role: ShortText | None = None
+    certified: bool = False
+    certified_at: dt.datetime | None = None
+
+
 class Application(Draft):
     """An application, complete or not. Its JSON is the project's exchange format."""
 
@@ -136,6 +145,7 @@ class Application(Draft):
     contact: Contact = Field(default_factory=Contact)
     posts: Posts = Field(default_factory=Posts)
     commitments: dict[str, bool] = Field(default_factory=dict)
+    declaration: Declaration = Field(default_factory=Declaration)
 
 
 class Status(StrEnum):

@@ -23,7 +23,7 @@ from core.formatting import (
     format_eur,
     to_paris,
 )
-from core.models import STATUS_LABELS_FR, Application, Status, Verdict
+from core.models import STATUS_LABELS_FR, Application, Declaration, Status, Verdict
 from core.pdf_layout import (
     DRAFT_LABEL,
     FAMILY,
@@ -128,7 +128,7 @@ def render_application(
     _subsidy(r, f"{number}. Subvention", application, verdict, call)
     _verdict(r, f"{number + 1}. Avis d'éligibilité", verdict, call)
     _versions(r, f"{number + 2}. Références", call, generated_at)
-    _signature(r, f"{number + 3}. Signature du représentant légal")
+    _signature(r, f"{number + 3}. Signature du représentant légal", application.declaration, call)
     if call.after_submission:
         r.paragraph(
             f"Après le dépôt : {call.after_submission.text} "
@@ -297,15 +297,18 @@ def _versions(r: Renderer, title: str, call: Call, generated_at: dt.datetime) ->
     r.field("Document généré le", format_datetime_fr(generated_at))
 
 
-def _signature(r: Renderer, title: str) -> None:
+def _signature(r: Renderer, title: str, declaration: Declaration, call: Call) -> None:
     pdf = r.pdf
-    r.ensure_room(70)
+    r.ensure_room(82 if declaration.certified else 70)
     r.heading(title)
-    r.paragraph(
-        "Je certifie l'exactitude des informations ci-dessus et l'acceptation des engagements "
-        "indiqués comme acceptés.",
-        size=SMALL_PT,
-    )
+    r.paragraph(call.declaration.text, size=SMALL_PT)
+    if declaration.certified:  # given on screen at the deposit
+        at = format_datetime_fr(declaration.certified_at) if declaration.certified_at else ""
+        r.paragraph(
+            f"Certifié en ligne au dépôt par {declaration.signatory_name}, "
+            f"{declaration.signatory_role}" + (f", le {at}." if at else "."),
+            size=SMALL_PT,
+        )
     pdf.ln(2)
     half = pdf.epw / 2 - 3
     top = pdf.get_y()

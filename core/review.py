@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core import clock
 from core.calls import Call, TerritorialAgreement, get_call, load_calls
-from core.db import ApplicationRow, SubmissionRow
+from core.db import ApplicationRow, OpinionRow, SubmissionRow
 from core.formatting import PARIS, STRUCTURE_TYPE_LABELS_FR
 from core.identifiers import compact_siret, is_ascii_digits
 from core.models import STATUS_LABELS_FR, Status, StructureType, clean_text
@@ -71,6 +71,9 @@ LISTING_COLUMNS_FR: dict[str, str] = {
     "france_services": "France Services",
     "qpv": "QPV",
     "requested_eur": "Montant demandé (€)",
+    "opinion": "Avis du préfet",
+    "supported_count": "Conseillers soutenus",
+    "opinion_at": "Date de l'avis",
 }
 
 
@@ -96,6 +99,7 @@ class ReviewFilters:
     france_services: bool | None = None
     qpv: bool | None = None
     search: str = ""
+    opinions: tuple[str, ...] = ()  # core.opinions.Opinion values, or "" for « sans avis »
 
 
 def department_names() -> dict[str, str]:
@@ -131,7 +135,7 @@ def structure_type_label(value: object) -> str:
 
 def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
     a = ApplicationRow
-    where: list[ColumnElement[bool]] = []
+    where: list[ColumnElement[bool]] = [a.deleted_at.is_(None)]  # deleted drafts are gone
     if filters.call_id:
         where.append(a.call_id == filters.call_id)
     codes = set(filters.departments)
@@ -158,6 +162,8 @@ def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
         where.append(a.france_services.is_(filters.france_services))
     if filters.qpv is not None:
         where.append(a.qpv.is_(filters.qpv))
+    if filters.opinions:
+        where.append(_opinion_condition(filters.opinions))
     # NUL and other unprintable characters cannot reach PostgreSQL (a database error) and
     # are never in a stored name anyway (core.models.clean_text strips them on save).
     term = str(clean_text(filters.search)).strip()
@@ -169,6 +175,24 @@ def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
         else:
             where.append(a.structure_name.regexp_match(search_pattern(term)))
     return where
+
+
+def _opinion_condition(wanted: Sequence[str]) -> ColumnElement[bool]:
+    """Applications whose prefect opinion is one of these ("" for submitted ones without an
+    opinion yet), in SQL."""
+    from sqlalchemy.orm import aliased
+
+    # An alias: the listing itself joins the opinions table, which would swallow the subquery.
+    a, o = ApplicationRow, aliased(OpinionRow)
+    known = [v for v in wanted if v]
+    given = select(o.application_id).where(o.application_id == a.id).correlate(a)
+    clauses = []
+    if known:
+        clauses.append(given.where(o.opinion.in_(known)).exists())
+    if "" in wanted:
+        # « Sans avis »: submitted and awaiting one (drafts are never sent to the prefects).
+        clauses.append(and_(a.status == "submitted", ~given.exists()))
+    return or_(*clauses)
 
 
 # Letters a French name may carry with or without accent; the search ignores both accents and
@@ -222,9 +246,13 @@ def _listing_query(filters: ReviewFilters) -> Select[Any]:
             a.france_services,
             a.qpv,
             a.subsidy_eur,
+            OpinionRow.opinion,
+            OpinionRow.supported_count,
+            OpinionRow.updated_at,
         )
         .select_from(a)
         .outerjoin(s, s.application_id == a.id)
+        .outerjoin(OpinionRow, OpinionRow.application_id == a.id)
         .where(*_conditions(filters))
     )
 
@@ -298,6 +326,9 @@ def _listing_frame(rows: Sequence[Any]) -> pd.DataFrame:
         "france_services",
         "qpv",
         "subsidy_eur",
+        "opinion",
+        "supported_count",
+        "opinion_at",
     ]
     raw = pd.DataFrame.from_records(rows, columns=columns)
     calls = load_calls()
@@ -326,9 +357,22 @@ def _listing_frame(rows: Sequence[Any]) -> pd.DataFrame:
             "qpv": raw["qpv"].astype("boolean"),
             # The verdict's own figure (overseas, ceilings, budgets): never posts × amount here.
             "requested_eur": raw["subsidy_eur"].astype("Int64"),
+            **_opinion_columns(raw),
         }
     )
     return frame
+
+
+def _opinion_columns(raw: pd.DataFrame) -> dict[str, pd.Series]:
+    """The prefect's opinion of each row: label (« Sans avis »), count, Paris date."""
+    from core.opinions import opinion_label
+
+    opinion_at = pd.to_datetime(raw["opinion_at"], utc=True)
+    return {
+        "opinion": raw["opinion"].map(opinion_label).astype("string"),
+        "supported_count": raw["supported_count"].astype("Int64"),
+        "opinion_at": opinion_at.dt.tz_convert(PARIS).dt.tz_localize(None),
+    }
 
 
 def to_french(frame: pd.DataFrame) -> pd.DataFrame:
@@ -380,13 +424,17 @@ def _cube(session: Session, call_id: str | None) -> pd.DataFrame:
     """One GROUP BY over the filter columns; every dashboard table is a roll-up of it."""
     a = ApplicationRow
     keys = (a.call_id, a.status, a.verdict_status, a.structure_type, a.department)
-    query = select(
-        *keys,
-        func.count().label("applications"),
-        func.coalesce(func.sum(a.posts_count), 0).label("posts"),
-        func.coalesce(func.sum(a.coordinator_count), 0).label("coordinators"),
-        func.coalesce(func.sum(a.subsidy_eur), 0).label("eur"),
-    ).group_by(*keys)
+    query = (
+        select(
+            *keys,
+            func.count().label("applications"),
+            func.coalesce(func.sum(a.posts_count), 0).label("posts"),
+            func.coalesce(func.sum(a.coordinator_count), 0).label("coordinators"),
+            func.coalesce(func.sum(a.subsidy_eur), 0).label("eur"),
+        )
+        .where(a.deleted_at.is_(None))
+        .group_by(*keys)
+    )
     if call_id:
         query = query.where(a.call_id == call_id)
     rows = session.execute(query).all()

@@ -108,8 +108,7 @@ def _has_repeated_piece(key: str) -> bool:
 
 def _is_run(key: str) -> bool:
     """« abcdefgh… », « 01234567… », « zyxw… »: most neighbours one code point apart, in the
-    same direction (counting repeats or both directions refused about 1 random hex key in
-    30,000)."""
+    same direction (counting repeats and both directions refused 1 random hex key in 30,000)."""
     steps = [ord(b) - ord(a) for a, b in itertools.pairwise(key)]
     return max(steps.count(1), steps.count(-1)) > len(steps) // 2
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,17 +23,29 @@ class Role(StrEnum):
     APPLICANT = "applicant"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+    PREFECTURE = "prefecture"
 
 
 ROLE_LABELS_FR = {
     Role.APPLICANT: "Structure candidate",
     Role.REVIEWER: "Instructeur (ANCT)",
     Role.ADMIN: "Administrateur",
+    Role.PREFECTURE: "Services préfectoraux",
 }
 
 
 class _Owned(Protocol):
     owner_id: int
+    status: str
+    department: str | None
+    call_id: str
+
+
+def consulted_call_ids() -> frozenset[str]:
+    """Calls whose submitted applications go to the prefects for an opinion."""
+    from core.calls import load_calls
+
+    return frozenset(c.id for c in load_calls().values() if c.prefect_consultation)
 
 
 class User(BaseModel):
@@ -43,9 +55,17 @@ class User(BaseModel):
     email: str
     name: str
     role: Role
+    departments: tuple[str, ...] = ()  # prefecture accounts: their scope
 
     def can_read(self, row: _Owned) -> bool:
-        """Reviewers and admins read everything; applicants their own applications."""
+        """Reviewers and admins read everything; applicants their own applications;
+        prefectures the submitted applications of their departments in consulted calls."""
+        if self.role == Role.PREFECTURE:
+            return (
+                row.status == "submitted"
+                and row.department in self.departments
+                and row.call_id in consulted_call_ids()
+            )
         return self.role in (Role.REVIEWER, Role.ADMIN) or row.owner_id == self.id
 
     def can_write(self, row: _Owned) -> bool:
@@ -54,7 +74,13 @@ class User(BaseModel):
 
     @classmethod
     def from_row(cls, row: UserRow) -> User:
-        return cls(id=row.id, email=row.email, name=row.name, role=Role(row.role))
+        return cls(
+            id=row.id,
+            email=row.email,
+            name=row.name,
+            role=Role(row.role),
+            departments=tuple(sorted(d.department for d in row.department_rows)),
+        )
 
 
 class NotFound(LookupError):
@@ -178,6 +204,7 @@ class ApplicationRecord(BaseModel):
     updated_at: dt.datetime
     verdict_status: str | None
     submission: SubmissionRecord | None
+    deleted_at: dt.datetime | None = None
 
     @classmethod
     def from_row(cls, row: ApplicationRow) -> ApplicationRecord:
@@ -193,6 +220,7 @@ class ApplicationRecord(BaseModel):
             updated_at=row.updated_at,
             verdict_status=row.verdict_status,
             submission=SubmissionRecord.from_row(row.submission) if row.submission else None,
+            deleted_at=row.deleted_at,
         )
 
 
@@ -262,15 +290,24 @@ def _require_applicant(user: User) -> None:
         raise Forbidden()
 
 
-def _readable_row(session: Session, user: User, application_id: int) -> ApplicationRow:
-    row = session.get(ApplicationRow, application_id, populate_existing=True)
-    if row is None or not user.can_read(row):
+def _readable_row(
+    session: Session, user: User, application_id: int, *, refresh: bool = True
+) -> ApplicationRow:
+    # refresh=False reuses a row this session already loaded in this transaction (a save just
+    # after its read): the guarded UPDATE, not this read, decides against concurrent writers.
+    row = session.get(ApplicationRow, application_id, populate_existing=refresh)
+    if row is not None:
+        # The identity map holds rows weakly: keep this one for the session's lifetime.
+        session.info.setdefault("_cnfs_rows", {})[application_id] = row
+    if row is None or row.deleted_at is not None or not user.can_read(row):
         raise NotFound(application_id)
     return row
 
 
-def _writable_row(session: Session, user: User, application_id: int) -> ApplicationRow:
-    row = _readable_row(session, user, application_id)
+def _writable_row(
+    session: Session, user: User, application_id: int, *, refresh: bool = True
+) -> ApplicationRow:
+    row = _readable_row(session, user, application_id, refresh=refresh)
     if not user.can_write(row):
         # Only reviewers/admins get here: they may read, so saying "forbidden" leaks nothing.
         raise Forbidden()
@@ -344,9 +381,19 @@ def list_applications(
     *, session: Session, user: User, call_id: str | None = None
 ) -> list[ApplicationRecord]:
     """Applicants see their own applications; reviewers and admins see all of them."""
-    query = select(ApplicationRow).order_by(ApplicationRow.id)
+    query = (
+        select(ApplicationRow)
+        .where(ApplicationRow.deleted_at.is_(None))
+        .order_by(ApplicationRow.id)
+    )
     if user.role == Role.APPLICANT:
         query = query.where(ApplicationRow.owner_id == user.id)
+    if user.role == Role.PREFECTURE:
+        query = query.where(
+            ApplicationRow.status == "submitted",
+            ApplicationRow.department.in_(user.departments),
+            ApplicationRow.call_id.in_(sorted(consulted_call_ids())),
+        )
     if call_id is not None:
         query = query.where(ApplicationRow.call_id == call_id)
     rows = session.execute(query).unique().scalars().all()
@@ -386,13 +433,16 @@ def save_draft(
     subsidy_eur: int | None = None,
 ) -> ApplicationRecord:
     """Save the draft if nobody saved since expected_version; returns it with version + 1."""
-    row = _writable_row(session, user, application_id)
+    row = _writable_row(session, user, application_id, refresh=False)
     if row.status != "draft":
         raise AlreadySubmitted()
     data = data.model_copy(update={"call_id": row.call_id})
     columns = filter_columns(data)
     siret = normalize_siret(data.structure.siret)
-    _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
+    if columns["siret"] is not None and columns["siret"] != row.siret:
+        # An unchanged SIRET is already this row's, unique per call: no query on every save.
+        _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
+    saved_at = clock.now()
     try:
         _update_draft_row(
             session,
@@ -400,7 +450,7 @@ def save_draft(
             application_id,
             expected_version,
             data=data.model_dump(mode="json"),
-            updated_at=clock.now(),
+            updated_at=saved_at,
             verdict_status=verdict_status,
             subsidy_eur=_int_column(subsidy_eur),
             **columns,
@@ -409,7 +459,20 @@ def save_draft(
         raise _duplicate_from_race(session, user=user, call_id=row.call_id, siret=siret) from None
     _audit(session, user=user, application_id=application_id, action="draft_saved")
     session.flush()
-    return ApplicationRecord.from_row(_readable_row(session, user, application_id))
+    # The UPDATE matched this very version: the saved record is known without reading it back.
+    return ApplicationRecord(
+        id=row.id,
+        call_id=row.call_id,
+        owner_id=row.owner_id,
+        owner_email=row.owner.email,
+        status="draft",
+        data=Application.model_validate(data.model_dump(mode="json")),
+        version=expected_version + 1,
+        created_at=row.created_at,
+        updated_at=saved_at,
+        verdict_status=verdict_status,
+        submission=None,
+    )
 
 
 def dossier_number(application_id: int, submitted_at: dt.datetime) -> str:
@@ -539,3 +602,123 @@ def list_audit_events(*, session: Session, user: User, application_id: int) -> l
         )
         for r in rows
     ]
+
+
+# --- drafts the owner deletes ----------------------------------------------------------------
+
+DELETED_DRAFTS_KEPT_DAYS = 30  # restorable from « Mes candidatures » that long, then purged
+
+
+class NotRestorable(Exception):
+    """A deleted draft that cannot come back as it was: its SIRET is now used elsewhere."""
+
+    def __init__(self, existing_id: int | None) -> None:
+        self.existing_id = existing_id
+        where = f" (n° {existing_id})" if existing_id is not None else ""
+        super().__init__(
+            f"Cette candidature ne peut pas être restaurée : une autre candidature{where} porte "
+            "désormais le même SIRET dans cet appel."
+        )
+
+
+def _deleted_row(session: Session, user: User, application_id: int) -> ApplicationRow:
+    """The caller's own deleted draft, still within its restore period; NotFound otherwise."""
+    row = session.get(ApplicationRow, application_id, populate_existing=True)
+    cutoff = clock.now() - dt.timedelta(days=DELETED_DRAFTS_KEPT_DAYS)
+    if (
+        row is None
+        or row.owner_id != user.id
+        or user.role != Role.APPLICANT
+        or row.deleted_at is None
+        or row.deleted_at < cutoff
+    ):
+        raise NotFound(application_id)
+    return row
+
+
+def delete_draft(
+    *, session: Session, user: User, application_id: int, expected_version: int
+) -> None:
+    """Hide the owner's draft (restorable for a while); a submitted application never goes."""
+    row = _writable_row(session, user, application_id)
+    if row.status != "draft":
+        raise AlreadySubmitted()
+    # The SIRET is freed so a new draft may use it; restore_draft takes it back if still free.
+    result = session.execute(
+        update(ApplicationRow)
+        .where(
+            ApplicationRow.id == application_id,
+            ApplicationRow.version == expected_version,
+            ApplicationRow.status == "draft",
+            ApplicationRow.deleted_at.is_(None),
+        )
+        .values(deleted_at=clock.now(), siret=None, version=ApplicationRow.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleVersion()
+    _audit(session, user=user, application_id=application_id, action="deleted")
+    session.flush()
+
+
+def list_deleted_drafts(*, session: Session, user: User) -> list[ApplicationRecord]:
+    """The caller's deleted drafts that can still be restored, most recent first."""
+    if user.role != Role.APPLICANT:
+        return []
+    cutoff = clock.now() - dt.timedelta(days=DELETED_DRAFTS_KEPT_DAYS)
+    rows = (
+        session.execute(
+            select(ApplicationRow)
+            .where(
+                ApplicationRow.owner_id == user.id,
+                ApplicationRow.deleted_at.is_not(None),
+                ApplicationRow.deleted_at >= cutoff,
+            )
+            .order_by(ApplicationRow.deleted_at.desc())
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
+    return [ApplicationRecord.from_row(row) for row in rows]
+
+
+def restore_draft(*, session: Session, user: User, application_id: int) -> ApplicationRecord:
+    """Bring a deleted draft back, answers untouched; NotRestorable if its SIRET is taken."""
+    row = _deleted_row(session, user, application_id)
+    siret = normalize_siret(Application.model_validate(row.data).structure.siret)
+    try:
+        _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
+    except DuplicateApplication as exc:
+        raise NotRestorable(exc.existing_id) from None
+    row.deleted_at = None
+    row.siret = siret
+    row.version += 1
+    try:
+        session.flush()
+    except IntegrityError:  # another draft took the SIRET at the same moment
+        session.rollback()
+        raise NotRestorable(None) from None
+    _audit(session, user=user, application_id=row.id, action="restored")
+    session.flush()
+    return ApplicationRecord.from_row(row)
+
+
+def purge_deleted_drafts(*, session: Session) -> int:
+    """Remove for good the drafts deleted more than the restore period ago; how many."""
+    cutoff = clock.now() - dt.timedelta(days=DELETED_DRAFTS_KEPT_DAYS)
+    ids = (
+        session.execute(
+            select(ApplicationRow.id).where(
+                ApplicationRow.deleted_at.is_not(None),
+                ApplicationRow.deleted_at < cutoff,
+                ApplicationRow.status == "draft",
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if ids:
+        session.execute(delete(AuditEventRow).where(AuditEventRow.application_id.in_(ids)))
+        session.execute(delete(ApplicationRow).where(ApplicationRow.id.in_(ids)))
+    return len(ids)

@@ -1,4 +1,4 @@
-"""python -m core users add|list: accounts for ANCT reviewers and administrators."""
+"""python -m core users add|list: accounts for ANCT reviewers, administrators and prefectures."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--email", required=True)
     add.add_argument("--name", required=True)
     add.add_argument(
+        "--departments",
+        help="comptes préfecture : départements couverts, séparés par des virgules (ex. 93,95)",
+    )
+    add.add_argument(
         "--password-stdin",
         action="store_true",
         help="lit le mot de passe sur l'entrée standard (sinon, saisie masquée)",
@@ -57,15 +61,18 @@ def users_main(argv: list[str]) -> int:
                     password=password,
                     role=Role(args.role),
                     email_confirmed=True,  # created by an operator, who vouches for the address
+                    departments=args.departments,
                 )
-            print(f"Compte créé : {user.email} ({ROLE_LABELS_FR[user.role]}).")
+            scope = f", départements {', '.join(user.departments)}" if user.departments else ""
+            print(f"Compte créé : {user.email} ({ROLE_LABELS_FR[user.role]}{scope}).")
             return 0
         with session_scope(engine) as session:
             users = accounts.list_users(session=session)
         if not users:
             print("Aucun compte.")
         for user in users:
-            print(f"{user.id}\t{user.role.value}\t{user.email}\t{user.name}")
+            line = f"{user.id}\t{user.role.value}\t{user.email}\t{user.name}"
+            print(line + (f"\t{','.join(user.departments)}" if user.departments else ""))
         return 0
     except (accounts.AccountError, SettingsError) as exc:
         print(f"Erreur : {exc}", file=sys.stderr)

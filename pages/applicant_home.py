@@ -1,14 +1,56 @@
 """Accueil: open calls, a new application, and the applicant's applications with what is next."""
 
+import datetime as dt
+
 import streamlit as st
 
-from core import clock, journey
+from core import clock, journey, storage
 from core.calls import get_call
+from core.formatting import format_date_fr, to_paris
 from core.storage import DuplicateApplication, Role
 from pages import components, mail_components
 from pages.components import escape_md
 from pages.eligibility_panel import status_badge
 from pages.step_nav import open_dossier, step_link
+
+_CONFIRM = "_cnfs_confirm_delete"  # the draft whose deletion awaits confirmation
+
+
+def confirm_delete(record: storage.ApplicationRecord, where) -> None:
+    """« Supprimer », then a confirmation in place: nothing goes in one click."""
+    if st.session_state.get(_CONFIRM) != record.id:
+        if where.button("Supprimer", key=f"delete-{record.id}", icon=":material/delete:"):
+            st.session_state[_CONFIRM] = record.id
+            st.rerun()
+        return
+    st.warning(
+        f"Supprimer la candidature n° {record.id} ? Vous pourrez la restaurer depuis cette page "
+        f"pendant {storage.DELETED_DRAFTS_KEPT_DAYS} jours.",
+        icon=":material/delete:",
+    )
+    yes, no = st.columns([1, 1])
+    if yes.button("Confirmer la suppression", key=f"delete-yes-{record.id}", type="primary"):
+        st.session_state.pop(_CONFIRM, None)
+        try:
+            with components.db() as session:
+                storage.delete_draft(
+                    session=session,
+                    user=user,
+                    application_id=record.id,
+                    expected_version=record.version,
+                )
+        except storage.StaleVersion as exc:  # includes AlreadySubmitted
+            st.error(escape_md(str(exc)))
+            return
+        except storage.NotFound:
+            st.error("Cette candidature est introuvable : elle a peut-être déjà été supprimée.")
+            return
+        components.flash(f"La candidature n° {record.id} est supprimée.")
+        st.rerun()
+    if no.button("Annuler", key=f"delete-no-{record.id}"):
+        st.session_state.pop(_CONFIRM, None)
+        st.rerun()
+
 
 user = components.require_user(Role.APPLICANT)
 today = clock.today()
@@ -35,8 +77,44 @@ for record, verdict, next_step in applications:
         status_badge(verdict.status)
         st.write(escape_md(next_step.text))
         label = "Voir le dossier" if record.status == "submitted" else "Reprendre"
-        if st.button(label, key=f"open-{record.id}"):
+        left, right = st.columns([1, 1])
+        if left.button(label, key=f"open-{record.id}"):
             open_dossier(record.id, next_step.step or 1)
+        if record.status == "draft":
+            confirm_delete(record, right)
+
+deleted = []
+with components.db() as session:
+    deleted = storage.list_deleted_drafts(session=session, user=user)
+if deleted:
+    st.subheader("Candidatures supprimées", anchor=False)
+    st.caption(
+        f"Une candidature supprimée se restaure pendant {storage.DELETED_DRAFTS_KEPT_DAYS} jours, "
+        "puis elle est effacée définitivement."
+    )
+for record in deleted:
+    with st.container(border=True):
+        name = record.data.structure.name or "Structure non renseignée"
+        st.markdown(f"**{escape_md(name)}** — candidature n° {record.id}")
+        until = record.deleted_at + dt.timedelta(days=storage.DELETED_DRAFTS_KEPT_DAYS)
+        st.caption(
+            escape_md(
+                f"{get_call(record.call_id).short_title} — supprimée le "
+                f"{format_date_fr(to_paris(record.deleted_at).date())}, restaurable jusqu'au "
+                f"{format_date_fr(to_paris(until).date())}."
+            )
+        )
+        if st.button("Restaurer", key=f"restore-{record.id}", icon=":material/restore:"):
+            try:
+                with components.db() as session:
+                    storage.restore_draft(session=session, user=user, application_id=record.id)
+            except storage.NotRestorable as exc:
+                st.error(escape_md(str(exc)))
+            except storage.NotFound:
+                st.error("Cette candidature ne peut plus être restaurée.")
+            else:
+                components.flash(f"La candidature n° {record.id} est restaurée.")
+                st.rerun()
 
 st.subheader("Appels à candidatures", anchor=False)
 for overview in calls:

@@ -5,24 +5,30 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
-from streamlit_authenticator.controllers import CookieController
 
 from core import auth, clock, downloads
 from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings
-from core.storage import Role, User
+from core.storage import ROLE_LABELS_FR, Role, User
+
+if TYPE_CHECKING:  # imported when used: a new visitor's login form needs neither (~2.5 s cold)
+    import pandas as pd
+    from streamlit_authenticator.controllers import CookieController
 
 _AUTH = "_cnfs_auth"  # the auth.SessionTicket of the logged-in user of this browser tab
 _USER = "_cnfs_user"  # the User checked against the database on this run
 _COOKIE_OP = "_cnfs_cookie_op"  # ("set", token) or ("delete", None), applied on the next run
 _LOGGED_OUT = "_cnfs_logged_out"  # ignore the cookie the browser sent when this tab opened
 _FLASH = "_cnfs_flash"  # a message to show once on the next page
+_HOME_PAGE = "_cnfs_home_page"  # the first page of the logged-in user's menu
 
 
 def load_settings() -> Settings:
@@ -35,11 +41,52 @@ def load_settings() -> Settings:
     return get_settings(cookie_key=key, smtp_password=smtp_password)
 
 
+_preparation: tuple[Callable[[], Future[bool]], Callable[[], None]] | None = None
+_PREPARATION_WAIT_S = 300.0
+
+
+def prepare_with(start: Callable[[], Future[bool]], forget: Callable[[], None]) -> None:
+    """streamlit_app.py says how to start (once) the preparation that db() waits for, and how
+    to forget a failed one so that the next page tries again (a database back up)."""
+    global _preparation
+    _preparation = (start, forget)
+
+
 @contextmanager
 def db() -> Iterator[Session]:
     """A database session for a page: committed at the end, rolled back on error."""
-    with session_scope(get_engine(load_settings().database_url)) as session:
+    if _preparation is not None:
+        start, forget = _preparation
+        ready = start()
+        if not ready.done():
+            with st.spinner("Préparation de la base de données…", show_time=True):
+                ready.exception(timeout=_PREPARATION_WAIT_S)
+        failure = ready.exception()
+        if failure is not None:
+            forget()
+            raise failure
+    # Only the URL is needed: st.secrets (the cookie key) is not parsed again, under its lock,
+    # for each of the few sessions a rerun opens.
+    with session_scope(get_engine(get_settings(require_cookie_key=False).database_url)) as session:
         yield session
+
+
+@st.cache_resource
+def _script(name: str) -> str:
+    return (Path(__file__).parent / "assets" / name).read_text(encoding="utf-8")
+
+
+def french_ui() -> None:
+    """Put Streamlit's own English interface strings into French in the browser (every run)."""
+    st.html(f"<script>{_script('french_ui.js')}</script>", unsafe_allow_javascript=True)
+
+
+def autosave_typing() -> None:
+    """On this page, text being typed is applied (and so saved) a second after the last key."""
+    st.html(
+        f"<span data-cnfs-autosave hidden></span><script>{_script('autosave.js')}</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def current_user() -> User | None:
@@ -63,11 +110,12 @@ def go_after_login() -> None:
     st.switch_page(page, query_params=params)
 
 
-def mark_app_run(page_path: str) -> None:
+def mark_app_run(page_path: str, home_page: str) -> None:
     """Called by streamlit_app.py once it has set up navigation and chosen the page."""
     global _app_has_run
     _app_has_run = True
     st.session_state[_ROUTED_PAGE] = page_path
+    st.session_state[_HOME_PAGE] = home_page
 
 
 def ensure_routed() -> None:
@@ -97,10 +145,29 @@ def require_user(*roles: Role) -> User:
         if shown:
             flash(shown)  # say it again on the login page
         st.switch_page(LOGIN_PAGE)
-    if user is None or (roles and user.role not in roles):
+    if user is None:
         st.error("Cette page n'est pas accessible avec votre compte.")
         st.stop()
+    if roles and user.role not in roles:
+        st.error(not_for_role_message(user.role, roles))
+        home = st.session_state.get(_HOME_PAGE)
+        if home is not None:  # set by the router (absent when a page runs alone, in AppTest)
+            st.page_link(home, label="Retour à l'accueil", icon=":material/home:")
+        st.stop()
     return user
+
+
+def not_for_role_message(role: Role, allowed: tuple[Role, ...]) -> str:
+    """Why a page opened by its address is not shown to this account."""
+
+    def quoted(r: Role) -> str:  # non-breaking spaces keep « and » with their words
+        return f"«\u00a0{ROLE_LABELS_FR[r]}\u00a0»"
+
+    whom = " ou ".join(quoted(r) for r in allowed)
+    return (
+        f"Cette page est réservée aux comptes {whom}\u00a0: vous êtes connecté avec un compte "
+        f"{quoted(role)}. Utilisez le menu pour ouvrir les pages de votre compte."
+    )
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
@@ -121,6 +188,8 @@ def escape_md(text: str) -> str:
 
 def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
     """Empty cells instead of Streamlit's English « None » in text columns."""
+    import pandas as pd
+
     text_columns = [
         column
         for column in frame.columns
@@ -159,6 +228,8 @@ def show_flash() -> None:
 def _cookie_controller(settings: Settings) -> CookieController:
     # The library's cookie component writes and deletes the cookie in the browser; the value
     # and its checks are ours (core.auth).
+    from streamlit_authenticator.controllers import CookieController
+
     return CookieController(settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days)
 
 
@@ -219,6 +290,10 @@ def resolve_user(settings: Settings) -> User | None:
     """
     _apply_cookie_op(settings)
     ticket = st.session_state.get(_AUTH)
+    token = st.context.cookies.get(settings.cookie_name)
+    token = token if isinstance(token, str) and token else None
+    if ticket is None and (st.session_state.get(_LOGGED_OUT) or not token):
+        return None  # a new visitor: the login form needs no database
     with db() as session:
         if ticket is not None:
             user = auth.check_ticket(session=session, ticket=ticket, now=clock.now())
@@ -229,9 +304,7 @@ def resolve_user(settings: Settings) -> User | None:
             return user
         if st.session_state.get(_LOGGED_OUT):
             return None
-        ticket = auth.ticket_from_token(
-            token=st.context.cookies.get(settings.cookie_name), key=settings.cookie_key
-        )
+        ticket = auth.ticket_from_token(token=token, key=settings.cookie_key)
         user = (
             auth.check_ticket(session=session, ticket=ticket, now=clock.now())
             if ticket is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import review
+from core import prefecture, review
 from core.calls import load_calls
 from core.formatting import count_fr, format_date_fr, format_eur, format_int, format_percent_fr
 from core.storage import Role
@@ -12,6 +12,7 @@ from pages import components
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
 calls = load_calls()
+calls_consulted = {c.id for c in prefecture.consulted_calls()}
 
 st.title("Tableau de bord des candidatures")
 st.caption("Consultation seule : les candidatures ne peuvent pas être modifiées depuis cet espace.")
@@ -62,6 +63,28 @@ for progress in board.agreements:
     )
     if progress.posts_requested > agreement.max_posts or progress.eur_requested > agreement.max_eur:
         st.warning("Les demandes déposées dépassent l'enveloppe de l'accord.")
+
+st.subheader("Avis des préfets")
+consultation = None
+if call_id is None or call_id in calls_consulted:
+    with components.db() as session:
+        consultation = prefecture.progress(session=session, user=user, call_id=call_id)
+if consultation is not None:
+    cols = st.columns(3)
+    cols[0].metric("Dossiers avec avis", format_int(consultation.answered))
+    cols[1].metric("Dossiers sans avis", format_int(consultation.to_answer))
+    cols[2].metric("Départements en retard", format_int(len(consultation.late_departments)))
+    if consultation.late_departments:
+        st.warning(
+            "Départements en retard (dossiers sans avis après la date limite de leur liste) : "
+            + ", ".join(consultation.late_departments)
+            + "."
+        )
+    st.dataframe(consultation.by_department, hide_index=True, width="stretch")
+    st.caption(
+        "Par département : dossiers déposés avec et sans avis de la préfecture ; « sans avis en "
+        "retard » compte ceux dont la liste a passé sa date limite d'avis."
+    )
 
 st.subheader("Calendrier des commissions")
 calendar = board.calendar

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import presentation, questionnaire, review
+from core import prefecture, presentation, questionnaire, review
 from core.formatting import (
     EFFECT_LABELS_FR,
+    event_detail_fr,
     format_date_fr,
     format_datetime_fr,
     format_eur,
 )
 from core.models import STATUS_LABELS_FR
 from core.storage import NotFound, Role
-from pages import components
+from pages import components, opinion_panel
 from pages.components import escape_md
 
 ACTION_LABELS_FR = {
@@ -69,6 +70,17 @@ if not submission:
         "Seul un dossier déposé fait foi."
     )
 
+if submission and dossier.call.prefect_consultation:
+    st.subheader("Avis de la préfecture")
+    with components.db() as session:
+        consultation = prefecture.consultation_dossier(
+            session=session, user=user, application_id=record.id
+        )
+    st.caption(consultation.list_title)
+    opinion_panel.show_opinion(
+        consultation.opinion, consultation.changes, deadline=consultation.deadline
+    )
+
 st.subheader("Réponses" + (" déposées" if submission else " du brouillon"))
 # The same answers, in the same words, as the applicant's summary and the PDF.
 answers = pd.DataFrame(
@@ -121,7 +133,7 @@ history = pd.DataFrame(
             "Date": format_datetime_fr(e.at),
             "Action": ACTION_LABELS_FR.get(e.action, e.action),
             "Par": e.actor_email or "—",
-            "Détail": e.detail,
+            "Détail": event_detail_fr(e.action, e.detail, {dossier.call.id: dossier.call.title}),
         }
         for e in dossier.events
     ],

@@ -7,7 +7,7 @@ import streamlit as st
 from core import clock, exports, review
 from core.calls import load_calls
 from core.storage import Role
-from pages import components
+from pages import components, opinion_panel
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
 calls = load_calls()
@@ -17,8 +17,8 @@ st.title("Fiche préfet")
 st.caption(
     "Liste départementale des structures candidates à transmettre au préfet (circulaire aux "
     "préfets, annexe 2) : liste A pour les structures publiques, liste B pour les structures "
-    "privées. Les colonnes « Avis positif » et « Examen complémentaire » sont laissées vides : "
-    "elles reçoivent l'avis du préfet."
+    "privées. Les colonnes « Avis positif », « Nombre de conseillers numériques » et « Examen "
+    "complémentaire » reçoivent l'avis du préfet ; la fiche reprend les avis déjà donnés."
 )
 c1, c2 = st.columns(2)
 code = c1.selectbox(
@@ -67,3 +67,6 @@ components.download_button(
     icon=":material/download:",
     type="primary",
 )
+if user.role == Role.ADMIN:
+    # An ANCT administrator may send back a sheet a prefecture filled, on its behalf.
+    opinion_panel.import_panel(user, sheet.department, call_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import answer_export, clock, exports, review
+from core import answer_export, clock, exports, opinions, review
 from core.calls import load_calls
 from core.downloads import Producer
 from core.formatting import count_fr, format_int
@@ -41,7 +41,7 @@ with st.expander("Filtres", expanded=True):
         key="f_departments",
         placeholder=ALL,
     )
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     statuses = c1.multiselect(
         "État",
         list(review.APPLICATION_STATUS_LABELS_FR),
@@ -58,6 +58,13 @@ with st.expander("Filtres", expanded=True):
     )
     structure_types = c3.multiselect(
         "Type de structure", list(types), format_func=types.get, key="f_types", placeholder=ALL
+    )
+    opinion_filter = c4.multiselect(
+        "Avis du préfet",
+        list(opinions.OPINION_FILTER_OPTIONS),
+        format_func=opinions.OPINION_FILTER_OPTIONS.get,
+        key="f_opinions",
+        placeholder=ALL,
     )
     c1, c2, c3, c4 = st.columns(4)
     coordinator = c1.selectbox("Poste de coordinateur demandé", list(YES_NO), key="f_coord")
@@ -78,6 +85,7 @@ filters = review.ReviewFilters(
     france_services=YES_NO[france_services],
     qpv=YES_NO[qpv],
     search=search,
+    opinions=tuple(opinion_filter),
 )
 
 c1, c2, c3 = st.columns([2, 1, 1])
@@ -125,6 +133,7 @@ event = st.dataframe(
     key="table",
     column_config={
         "Date de dépôt": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
+        "Date de l'avis": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
         "Montant demandé (€)": st.column_config.NumberColumn(format="%d €"),
         "N° de candidature": st.column_config.NumberColumn(format="%d"),
     },

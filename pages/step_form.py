@@ -156,6 +156,7 @@ class StepForm:
                 )
         if not self.read_only and self.step != presentation.submit_step(self.call):
             st.caption("Chaque réponse est enregistrée dès que vous la saisissez.")
+            components.autosave_typing()  # makes that sentence true before Enter or Tab
 
     def _notices(self) -> None:
         pending = st.session_state.pop(self._notice_key, None)

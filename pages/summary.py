@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import clock, journey, mail_events, outbox, presentation
 from core.formatting import count_fr, format_date_fr, format_datetime_fr, format_eur
+from core.models import Declaration
 from core.storage import EmailNotConfirmed, NotSubmittable, StaleVersion
 from pages import components, mail_components
 from pages.components import escape_md
@@ -93,7 +94,30 @@ def render_summary(form: StepForm) -> None:
         ready = journey.can_submit(record, verdict) and not unconfirmed
         if not journey.can_submit(record, verdict):
             st.caption("Le dépôt sera possible quand la candidature sera complète et éligible.")
-        if st.button("Déposer la candidature", type="primary", disabled=not ready, key="submit"):
+        declared = record.data.declaration
+        wording = call.declaration
+        # A form: nothing is filed until the button, after the person has named themself.
+        with st.form("deposit", enter_to_submit=False, border=True):
+            st.markdown("**Qui dépose cette candidature ?**")
+            left, right = st.columns(2)
+            name = left.text_input(
+                wording.name_label,
+                value=declared.signatory_name or "",
+                max_chars=200,
+                key="signatory_name",
+            )
+            role = right.text_input(
+                wording.role_label,
+                value=declared.signatory_role or "",
+                max_chars=200,
+                key="signatory_role",
+            )
+            certified = st.checkbox(wording.text, key="certified", help=wording.source)
+            deposit = st.form_submit_button(
+                "Déposer la candidature", type="primary", disabled=not ready, key="submit"
+            )
+        if deposit:
+            declaration = Declaration(signatory_name=name, signatory_role=role, certified=certified)
             try:
                 with components.db() as session:
                     journey.submit(
@@ -102,9 +126,15 @@ def render_summary(form: StepForm) -> None:
                         application_id=record.id,
                         expected_version=record.version,
                         today=form.today,
+                        declaration=declaration,
                     )
-            except (StaleVersion, NotSubmittable, EmailNotConfirmed) as exc:
-                st.error(escape_md(str(exc)))
+            except (
+                StaleVersion,
+                NotSubmittable,
+                EmailNotConfirmed,
+                journey.DeclarationMissing,
+            ) as exc:
+                st.error(escape_md(str(exc)), icon=":material/error:")
             else:
                 # Recorded with the deposit; sent now if the mail server answers, else retried.
                 status = acknowledgement(record.id)

@@ -12,7 +12,7 @@ from core import journey, storage
 from core.models import Application
 from core.scale_seed import fake_siret
 from core.storage import User
-from tests.builders import WAVE1, WAVE2, complete_application
+from tests.builders import SIGNED, WAVE1, WAVE2, complete_application
 
 TODAY = dt.date(2021, 2, 10)  # both waves open; next review on 15 February 2021
 
@@ -44,6 +44,7 @@ def make_application(
             application_id=record.id,
             expected_version=record.version,
             today=TODAY,
+            declaration=SIGNED,
         )
     session.commit()
     return record.id

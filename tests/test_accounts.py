@@ -142,6 +142,39 @@ def test_cli_adds_a_reviewer_from_stdin_and_lists_it(cli_env, monkeypatch, capsy
     assert "reviewer\tinstructeur@anct.gouv.fr\tInstructeur ANCT" in capsys.readouterr().out
 
 
+def test_cli_adds_a_prefecture_scoped_to_its_departments(cli_env, monkeypatch, capsys, session):
+    monkeypatch.setattr("sys.stdin", io.StringIO("prefecture-93-2021\n"))
+    code = users_main(
+        [
+            "add", "--role", "prefecture", "--departments", "93, 95",
+            "--email", "pref@seine-saint-denis.gouv.fr", "--name", "Préfecture 93",
+            "--password-stdin",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "(Services préfectoraux, départements 93, 95)" in out
+    user = accounts.get_user_by_email(session=session, email="pref@seine-saint-denis.gouv.fr")
+    assert (user.role, user.departments) == (Role.PREFECTURE, ("93", "95"))
+    assert users_main(["list"]) == 0
+    assert "prefecture\tpref@seine-saint-denis.gouv.fr\tPréfecture 93\t93,95" in (
+        capsys.readouterr().out
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [([], "au moins un département"), (["--departments", "93,9x"], "Département inconnu")],
+)
+def test_cli_refuses_a_prefecture_without_valid_departments(
+    cli_env, monkeypatch, capsys, extra, message
+):
+    monkeypatch.setattr("sys.stdin", io.StringIO("prefecture-93-2021\n"))
+    args = ["add", "--role", "prefecture", "--email", "p@pref.gouv.fr", "--name", "P"]
+    assert users_main([*args, *extra, "--password-stdin"]) == 2
+    assert message in capsys.readouterr().err
+
+
 def test_cli_prompts_for_the_password_twice(cli_env, monkeypatch):
     answers = iter(["admin-portail-2021", "admin-portail-2021"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))

@@ -310,6 +310,7 @@ def test_login_page_in_french_shows_demo_accounts(demo_app):
         "mairie@demo.cnfs.fr",
         "asso@demo.cnfs.fr",
         "anct@demo.cnfs.fr",
+        "prefecture93@demo.cnfs.fr",  # the prefecture of the 93 (issue 12)
     }
 
 

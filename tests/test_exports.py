@@ -137,28 +137,45 @@ def test_prefect_sheet_for_seine_saint_denis(session, reviewer, apps):
     sheet = prefect_sheet(session=session, user=reviewer, department_code="93")
     assert sheet.candidates == 3  # submitted only: the draft is not sent to the prefect
     wb = openpyxl.load_workbook(io.BytesIO(exports.prefect_sheet_xlsx(sheet, generated_on=TODAY)))
-    assert wb.sheetnames == ["Liste A", "Liste B"]
+    assert wb.sheetnames == ["Liste A", "Liste B", "Paramètres"]
+    assert wb["Paramètres"].sheet_state == "hidden"  # identifies the sheet on import
     list_a, list_b = wb["Liste A"], wb["Liste B"]
     header = _texts(list_a)
     assert header[0] == "Programme Société Numérique ANCT → Département 93"
-    assert "Nombre de structures candidates : 3" in header
+    # Each list counts its own structures (2 public, 1 private), not the total.
+    assert "Nombre de structures candidates : 2" in header
+    assert "Nombre de structures candidates : 1" in _texts(list_b)
     agreement = next(t for t in header if t.startswith("Accord territorial"))
     assert "80 conseillers" in agreement and "4\u202f000\u202f000" in agreement
 
-    rows_a = _table(list_a, LIST_A_HEADERS)
+    rows_a = _table(list_a, exports.sheet_headers(public=True))
     assert [r["Nom"] for r in rows_a] == ["CCAS de Bobigny", "Commune de Montreuil"]
     ccas = rows_a[0]
     assert ccas["Forme juridique"] == "Centre communal d'action sociale"
     assert ccas["Portage de France Services"] == "Non"
-    assert ccas["Nombre de conseillers numériques"] == 4
+    # The prefect fills the count it supports; the posts requested are beside it.
+    assert ccas["Nombre de conseillers numériques"] is None
+    assert ccas["Postes demandés"] == 4
+    assert ccas["N° de dossier"].startswith("CNFS-2021-")
     assert ccas["Avis positif"] is None and ccas["Examen complémentaire"] is None
 
-    (association,) = _table(list_b, LIST_B_HEADERS)
+    (association,) = _table(list_b, exports.sheet_headers(public=False))
     assert association["Raison sociale"] == "Association Les Liens numériques"
     assert association["Forme juridique"] == "Association déclarée"
     assert association["Avis positif"] is None
     assert "Portage de France Services" not in association
     assert any("Structure privée identifiée" in t for t in _texts(list_b))
+
+
+def test_prefect_sheet_prints_on_a4_landscape_fit_to_width(session, reviewer, apps):
+    sheet = prefect_sheet(session=session, user=reviewer, department_code="93")
+    wb = openpyxl.load_workbook(io.BytesIO(exports.prefect_sheet_xlsx(sheet, generated_on=TODAY)))
+    for ws in (wb["Liste A"], wb["Liste B"]):
+        assert ws.page_setup.orientation == "landscape"
+        assert int(ws.page_setup.paperSize) == 9  # A4 in ECMA-376
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
+        assert ws.print_title_rows  # the column titles repeat on every printed page
 
 
 def test_prefect_sheet_of_a_department_without_agreement(session, reviewer, apps):

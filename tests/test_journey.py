@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 
 import pytest
+from pypdf import PdfReader
 
 from core import journey, presentation, questionnaire, rules, storage
 from core.calls import get_call
-from core.models import Application, Effect, Status, StructureType
+from core.models import Application, Declaration, Effect, Status, StructureType
 from core.storage import AlreadySubmitted, DuplicateApplication, NotSubmittable, StaleVersion
-from tests.builders import SIRET_COMMUNE_93, WAVE1, WAVE2, complete_application
+from tests.builders import SIGNED, SIRET_COMMUNE_93, WAVE1, WAVE2, complete_application
 
 TODAY = dt.date(2021, 1, 20)
 
@@ -155,6 +157,7 @@ def test_submit_refuses_an_incomplete_draft(session, applicant, draft):
             application_id=draft.id,
             expected_version=draft.version,
             today=TODAY,
+            declaration=SIGNED,
         )
 
 
@@ -170,6 +173,7 @@ def test_submit_refuses_an_ineligible_structure(session, applicant, draft):
             application_id=draft.id,
             expected_version=record.version,
             today=TODAY,
+            declaration=SIGNED,
         )
 
 
@@ -182,6 +186,7 @@ def test_submit_freezes_the_application_and_stores_the_pdf_hash(session, applica
         application_id=draft.id,
         expected_version=record.version,
         today=TODAY,
+        declaration=SIGNED,
     )
     session.commit()
     assert content.startswith(b"%PDF")
@@ -354,3 +359,49 @@ def test_a_reviewer_cannot_save_even_an_unchanged_answer(session, applicant, rev
             expected_version=record.version,
             today=TODAY,
         )
+
+
+@pytest.mark.parametrize(
+    ("declaration", "missing"),
+    [
+        (Declaration(), "indiquez le nom et le prénom"),
+        (SIGNED.model_copy(update={"signatory_role": None}), "indiquez sa fonction"),
+        (SIGNED.model_copy(update={"certified": False}), "cochez la case de certification"),
+    ],
+)
+def test_submit_refuses_until_the_person_who_files_names_themself_and_certifies(
+    session, applicant, draft, declaration, missing
+):
+    record, verdict = _fill(session, applicant, draft, complete_application(WAVE1))
+    assert verdict.status == Status.ELIGIBLE
+    with pytest.raises(journey.DeclarationMissing, match=missing):
+        journey.submit(
+            session=session,
+            user=applicant,
+            application_id=draft.id,
+            expected_version=record.version,
+            today=TODAY,
+            declaration=declaration,
+        )
+    assert (
+        storage.get_application(session=session, user=applicant, application_id=draft.id).status
+        == "draft"
+    )
+
+
+def test_the_declaration_is_frozen_in_the_snapshot_and_printed(session, applicant, draft):
+    record, _ = _fill(session, applicant, draft, complete_application(WAVE1))
+    submission, content = journey.submit(
+        session=session,
+        user=applicant,
+        application_id=draft.id,
+        expected_version=record.version,
+        today=TODAY,
+        declaration=SIGNED,
+    )
+    frozen = submission.data.declaration
+    assert (frozen.signatory_name, frozen.signatory_role) == ("Camille Martin", "Maire adjointe")
+    assert frozen.certified and frozen.certified_at is not None
+    text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).split())
+    assert "Certifié en ligne au dépôt par Camille Martin, Maire adjointe, le" in text
+    assert " ".join(get_call(WAVE1).declaration.text.split()) in text

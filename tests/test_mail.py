@@ -27,6 +27,7 @@ from core.db import OutboxRow, session_scope
 from core.formatting import format_date_fr
 from core.settings import SettingsError, get_settings
 from core.storage import EmailNotConfirmed, Role, get_submission
+from tests.builders import SIGNED
 from tests.conftest import TEST_PASSWORD
 from tests.mailbox import Mailbox
 
@@ -128,6 +129,7 @@ def test_an_unconfirmed_applicant_prepares_but_cannot_submit(
             application_id=record.id,
             expected_version=record.version,
             today=TODAY,
+            declaration=SIGNED,
         )
     session.rollback()
 
@@ -143,6 +145,7 @@ def test_an_unconfirmed_applicant_prepares_but_cannot_submit(
         application_id=record.id,
         expected_version=record.version,
         today=TODAY,
+        declaration=SIGNED,
     )
     assert submission.dossier_number.startswith("CNFS-")
 
@@ -160,6 +163,7 @@ def _submit(session, applicant, make_application, **changes):
         application_id=record.id,
         expected_version=record.version,
         today=TODAY,
+        declaration=SIGNED,
     )
     session.commit()
     return submission, content

@@ -40,6 +40,10 @@ TABLES = {
     "account_tokens",
     "outbox_messages",
     "alembic_version",
+    # 0005: the prefect consultation
+    "user_departments",
+    "opinions",
+    "opinion_changes",
 }
 
 
@@ -274,5 +278,75 @@ def test_0004_upgrades_a_database_built_by_0003(database_url):
         command.downgrade(cfg, "0003")
         columns = {c["name"] for c in inspect(plain).get_columns("users")}
         assert "email_confirmed_at" not in columns
+    finally:
+        plain.dispose()
+
+
+def test_upgrade_to_0005_keeps_the_data_of_a_0004_database(database_url):
+    """A database built by the previous schema, with an account and a submitted application,
+    gains the consultation tables; its rows are untouched and the new tables start empty."""
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0004")
+        with plain.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, role, failed_logins, "
+                    "session_version, created_at) VALUES (1, 'a@b.fr', 'A', 'x', 'reviewer', 0, "
+                    "1, '2021-01-05 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO applications (id, call_id, owner_id, status, data, version, "
+                    "created_at, updated_at, department) VALUES (1, 'cnfs-2020-collectivites', "
+                    "1, 'submitted', '{}', 2, '2021-01-05 10:00:00', '2021-01-05 10:00:00', '93')"
+                )
+            )
+        command.upgrade(cfg, "0005")
+        assert _current(plain) == "0005"
+        with plain.connect() as conn:
+            assert conn.execute(text("SELECT role FROM users")).scalar_one() == "reviewer"
+            assert conn.execute(text("SELECT department FROM applications")).scalar_one() == "93"
+            for query in (
+                "SELECT count(*) FROM user_departments",
+                "SELECT count(*) FROM opinions",
+                "SELECT count(*) FROM opinion_changes",
+            ):
+                assert conn.execute(text(query)).scalar_one() == 0
+        command.downgrade(cfg, "0004")
+        assert "opinions" not in inspect(plain).get_table_names()
+    finally:
+        plain.dispose()
+
+
+def test_upgrade_to_0006_keeps_drafts_and_none_is_deleted(database_url):
+    # A database built by the previous schema, with a user and a draft, upgraded to 0006.
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0005")
+        with plain.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO users (id, email, name, password_hash, role, failed_logins,"
+                " session_version, created_at) VALUES (1, 'a@b.fr', 'A', 'x', 'applicant', 0, 1,"
+                " '2021-01-10 09:00:00+00:00')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO applications (id, call_id, owner_id, status, data, version,"
+                " created_at, updated_at, siret) VALUES (7, 'cnfs-2020-collectivites', 1,"
+                " 'draft', '{}', 3, '2021-01-10 09:00:00+00:00', '2021-01-10 09:00:00+00:00',"
+                " '21930066200018')"
+            )
+        command.upgrade(cfg, "0006")
+        with plain.connect() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT version, siret, deleted_at FROM applications WHERE id = 7"
+            ).one()
+        assert tuple(row) == (3, "21930066200018", None)
+        command.downgrade(cfg, "0005")
+        columns = {c["name"] for c in inspect(plain).get_columns("applications")}
+        assert "deleted_at" not in columns
     finally:
         plain.dispose()

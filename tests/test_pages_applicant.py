@@ -169,6 +169,14 @@ def submit_button(portal: Portal):
     return portal.at.button(key="submit")
 
 
+def deposit(portal: Portal, *, certified: bool = True) -> None:
+    """Name the person who files, certify, then press « Déposer la candidature »."""
+    portal.at.text_input(key="signatory_name").input("Camille Martin")
+    portal.at.text_input(key="signatory_role").input("Maire adjointe")
+    portal.at.checkbox(key="certified").set_value(certified)
+    submit_button(portal).click().run()
+
+
 # --- smoke ---------------------------------------------------------------------------------
 
 
@@ -263,7 +271,15 @@ def test_commune_journey_in_wave_1(portal, session, applicant):
     assert "100 000 €" in text.replace("\u202f", " ").replace("\u00a0", " ")
     assert "examinée le 15 février 2021" in text
     assert not submit_button(portal).disabled
-    submit_button(portal).click().run()
+    deposit(portal, certified=False)  # a deliberate deposit: not without the certification
+    assert any("cochez la case de certification" in e.value for e in portal.at.error)
+    assert (
+        storage.get_application(
+            session=session, user=applicant, application_id=portal.dossier
+        ).status
+        == "draft"
+    )
+    deposit(portal)
     portal.check()
     text = portal.all_text()
     assert f"Dossier n° CNFS-2021-{portal.dossier:06d}" in text
@@ -293,7 +309,7 @@ def test_association_journey_in_wave_2(portal, session, applicant):
     assert not portal.has("posts.coordinator_scope")
     accept_commitments(portal, WAVE2)
     portal.open(5)
-    submit_button(portal).click().run()
+    deposit(portal)
     portal.check()
     assert storage.get_submission(session=session, user=applicant, application_id=portal.dossier)
 
@@ -386,7 +402,7 @@ def test_submitted_application_is_read_only(portal, session, applicant):
     fill_step(portal, 3, {"posts.coordinator_wanted": False})
     accept_commitments(portal, WAVE1)
     portal.open(5)
-    submit_button(portal).click().run()
+    deposit(portal)
     portal.check()
     for step in (1, 2, 3, 4):
         portal.open(step)
@@ -410,3 +426,39 @@ def test_submitted_application_is_read_only(portal, session, applicant):
             ).version,
             today=TODAY,
         )
+
+
+def test_delete_a_draft_with_confirmation_then_restore_it(portal, session, applicant):
+    portal.dossier = new_draft(session, applicant)
+    portal.home()
+    portal.at.button(key=f"delete-{portal.dossier}").click().run()
+    portal.check()
+    # Nothing is deleted before the confirmation, and « Annuler » keeps it.
+    assert "Supprimer la candidature n°" in portal.all_text()
+    portal.at.button(key=f"delete-no-{portal.dossier}").click().run()
+    assert storage.list_applications(session=session, user=applicant)
+    portal.at.button(key=f"delete-{portal.dossier}").click().run()
+    portal.at.button(key=f"delete-yes-{portal.dossier}").click().run()
+    portal.check()
+    assert storage.list_applications(session=session, user=applicant) == []
+    text = portal.all_text()
+    assert "Vous n'avez pas encore de candidature." in text
+    assert "Candidatures supprimées" in [h.value for h in portal.at.subheader]
+    assert "restaurable jusqu'au" in text
+    portal.at.button(key=f"restore-{portal.dossier}").click().run()
+    portal.check()
+    [back] = storage.list_applications(session=session, user=applicant)
+    assert back.id == portal.dossier
+    assert "Candidatures supprimées" not in [h.value for h in portal.at.subheader]
+
+
+def test_a_submitted_application_has_no_delete_button(portal, session, applicant):
+    portal.dossier = new_draft(session, applicant)
+    fill_step(portal, 1, COMMUNE_STEP_1)
+    fill_step(portal, 2, STEP_2)
+    fill_step(portal, 3, {"posts.coordinator_wanted": False})
+    accept_commitments(portal, WAVE1)
+    portal.open(5)
+    deposit(portal)
+    portal.home()
+    assert f"delete-{portal.dossier}" not in [b.key for b in portal.at.button]

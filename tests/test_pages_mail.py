@@ -21,6 +21,7 @@ from tests.test_pages_applicant import (
     WAVE1,
     Portal,
     accept_commitments,
+    deposit,
     fill_step,
     new_draft,
     submit_button,
@@ -173,7 +174,7 @@ def test_a_deposit_with_the_mail_server_down_is_recorded_and_the_user_told(
     monkeypatch.setenv("CNFS_SMTP_SECURITY", "none")
     portal = Portal(session, applicant)
     _complete_draft(portal, session, applicant)
-    submit_button(portal).click().run()
+    deposit(portal)
     portal.check()
     record = storage.get_application(session=session, user=applicant, application_id=portal.dossier)
     assert record.submission is not None  # the deposit stands
@@ -186,7 +187,7 @@ def test_a_deposit_with_the_mail_server_down_is_recorded_and_the_user_told(
 def test_a_deposit_tells_where_the_acknowledgement_went(session, applicant, mailbox):
     portal = Portal(session, applicant)
     _complete_draft(portal, session, applicant)
-    submit_button(portal).click().run()
+    deposit(portal)
     portal.open(5)
     assert "L'accusé de réception (avec le PDF) a été envoyé à" in _texts(portal.at)
     received = mailbox.wait_for("elodie.lefevre@montreuil.fr", "Accusé de réception")

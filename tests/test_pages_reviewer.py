@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.calls import get_call
 from core.storage import User
 from tests.conftest import login_ticket
 from tests.review_data import TODAY, populate
@@ -58,7 +59,11 @@ def _no_writing_widget(at: AppTest) -> None:
 def test_applicant_is_turned_away(name, apps, applicant):
     at = page(name, applicant).run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["Cette page n'est pas accessible avec votre compte."]
+    assert [e.value.replace("\u00a0", " ") for e in at.error] == [
+        "Cette page est réservée aux comptes « Instructeur (ANCT) » ou « Administrateur » : "
+        "vous êtes connecté avec un compte « Structure candidate ». Utilisez le menu pour "
+        "ouvrir les pages de votre compte."
+    ]
     assert len(at.dataframe) == 0
 
 
@@ -73,7 +78,10 @@ def test_dashboard(apps, reviewer):
     text = _text(at)
     assert "Postes demandés : 7 sur 80" in "\n".join(p.proto.text for p in at.get("progress"))
     assert "15 février 2021" in text  # the coming commission
-    assert len(at.dataframe) == 5
+    assert len(at.dataframe) == 6  # the prefects' opinions per department, then 5 roll-ups
+    consultation = at.dataframe[0].value.set_index("Département")
+    assert consultation.loc["93 — Seine-Saint-Denis", "Sans avis"] == 3
+    assert {m.label: m.value for m in at.metric}["Dossiers sans avis"] == "4"
     at.selectbox(key="dashboard_call").select("cnfs-2021-structures-privees").run()
     assert {m.label: m.value for m in at.metric}["Candidatures"] == "1"
 
@@ -124,6 +132,10 @@ def test_dossier_view(apps, reviewer):
         "Candidature déposée",
         "Empreinte du PDF enregistrée",
     ]
+    # The reviewer reads the call's title and a French status, not internal codes.
+    created, submitted = history["Détail"].iloc[0], history["Détail"].iloc[1]
+    assert created == get_call("cnfs-2021-structures-privees").title
+    assert submitted.startswith("CNFS-2021-") and submitted.endswith(" (À examiner)")
 
 
 def test_dossier_of_a_draft_and_unknown_number(apps, reviewer):
@@ -185,3 +197,11 @@ def test_an_open_tab_ends_when_its_login_expires(apps, session, reviewer):
     at.run()
     assert not at.metric
     assert [b.label for b in at.button] == ["Se connecter"]
+
+
+def test_prefect_page_offers_the_import_to_admins_only(apps, reviewer, admin):
+    for user, uploaders in ((reviewer, 0), (admin, 1)):
+        at = page("prefect", user).run()
+        at.selectbox(key="p_department").select("93").run()
+        assert not at.exception
+        assert len(at.get("file_uploader")) == uploaders

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import storage
+from core import accounts, storage
 from core.db import SubmissionRow, session_scope
 from core.models import Application, Status, Verdict
 from core.storage import (
@@ -21,7 +21,7 @@ from core.storage import (
     PdfHashAlreadySet,
     StaleVersion,
 )
-from tests.conftest import OTHER_93_SIRETS, SAINT_DENIS_SIRET, WAVE1
+from tests.conftest import OTHER_93_SIRETS, SAINT_DENIS_SIRET, TEST_PASSWORD, WAVE1
 
 ELIGIBLE = Verdict(status=Status.ELIGIBLE)
 
@@ -85,7 +85,33 @@ EXPECTED = {
     "other_applicant": dict.fromkeys(OPERATIONS, NotFound),
     "reviewer": {op: Forbidden if op in WRITES else None for op in OPERATIONS},
     "admin": {op: Forbidden if op in WRITES else None for op in OPERATIONS},
+    # Prefectures see the submitted applications of their departments only, never drafts.
+    "prefecture_93": {
+        "get": NotFound,  # the draft
+        "save_draft": NotFound,
+        "submit": NotFound,
+        "get_submission": None,
+        "set_pdf_hash": Forbidden,  # readable, so « forbidden » leaks nothing
+        "audit": NotFound,
+    },
+    "prefecture_elsewhere": dict.fromkeys(OPERATIONS, NotFound),
 }
+
+
+@pytest.fixture
+def prefecture_93(session):
+    return accounts.create_user(
+        session=session, email="pref@seine-saint-denis.gouv.fr", name="Préfecture 93",
+        password=TEST_PASSWORD, role=storage.Role.PREFECTURE, departments="93",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def prefecture_elsewhere(session):
+    return accounts.create_user(
+        session=session, email="pref@loire.gouv.fr", name="Préfecture 42",
+        password=TEST_PASSWORD, role=storage.Role.PREFECTURE, departments="42,95",
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
@@ -101,10 +127,12 @@ def test_ownership_matrix(request, session, applicant, draft, submitted, actor, 
             call(session, user, draft, submitted)
 
 
+@pytest.mark.parametrize("actor", ["other_applicant", "prefecture_elsewhere", "prefecture_93"])
 @pytest.mark.parametrize("operation", ["get", "save_draft", "submit", "audit"])
 def test_other_account_looks_exactly_like_a_missing_id(
-    session, other_applicant, draft, submitted, operation
+    request, session, draft, submitted, operation, actor
 ):
+    other_applicant = request.getfixturevalue(actor)
     missing = draft.model_copy(update={"id": 999_999})
     with pytest.raises(NotFound) as not_yours:
         OPERATIONS[operation](session, other_applicant, draft, submitted)
@@ -194,6 +222,24 @@ def test_save_draft_bumps_version_and_keeps_answers(session, applicant, draft):
     again = storage.get_application(session=session, user=applicant, application_id=draft.id)
     assert again.data.posts.count == 5
     assert again.version == saved.version
+
+
+def test_saved_record_is_what_the_database_now_holds(session, applicant, draft):
+    # save_draft builds its answer without reading the row back: it must match a fresh read.
+    changed = draft.data.model_copy(deep=True)
+    changed.structure.commune = "Saint-Denis"
+    changed.posts.start_date = None
+    saved = storage.save_draft(
+        session=session,
+        user=applicant,
+        application_id=draft.id,
+        data=changed,
+        expected_version=draft.version,
+        verdict_status="incomplete",
+    )
+    session.commit()
+    again = storage.get_application(session=session, user=applicant, application_id=draft.id)
+    assert saved == again
 
 
 def test_save_from_an_old_version_is_refused(session, applicant, draft):

@@ -164,7 +164,15 @@ class StreamlitServer:
         """SIGKILL: no clean shutdown, as in a crash or an OOM kill."""
         self.stop(signal.SIGKILL)
 
-    def add_user(self, *, email: str, name: str, password: str, role: str = "reviewer") -> None:
+    def add_user(
+        self,
+        *,
+        email: str,
+        name: str,
+        password: str,
+        role: str = "reviewer",
+        departments: str | None = None,
+    ) -> None:
         """Create an account with the documented command (`python -m core users add`)."""
         result = subprocess.run(
             [
@@ -180,6 +188,7 @@ class StreamlitServer:
                 "--name",
                 name,
                 "--password-stdin",
+                *(["--departments", departments] if departments else []),
             ],
             cwd=REPO,
             env=self.env,

@@ -70,7 +70,12 @@ def test_applicant_cannot_open_reviewer_pages(page, server, shot, path):
     ui.open_page(page, f"{server.url}/{path}?id=1&dossier=1")
     shot(page, f"candidat-{path}")
     _assert_no_reviewer_content(page)
-    # The applicant lands on their own home page, still logged in.
+    # Told why, in French (no "Page not found"), still logged in, with the way back home.
+    text = ui.main_text(page).replace("\u00a0", " ")
+    assert "réservée aux comptes « Instructeur (ANCT) »" in text
+    assert "vous êtes connecté avec un compte « Structure candidate »" in text
+    assert page.get_by_role("dialog").count() == 0  # no "Page not found" dialog
+    ui.click(page, "Retour à l'accueil", role="link")
     assert page.get_by_role("heading", name="Accueil").is_visible()
 
 
@@ -100,9 +105,9 @@ def test_a_bookmarked_step_asks_for_login_then_reopens_it(page, server, shot):
     ui.open_page(page, f"{server.url}/step_2_postes?dossier={record.id}")
     page.get_by_role("button", name="Se connecter").wait_for()
     shot(page, "signet-connexion")
-    assert "Page not found" not in page.content()
+    assert page.get_by_role("dialog").count() == 0  # no "Page not found" dialog
     page.get_by_label("Adresse électronique").fill("mairie@bondy.fr")
-    page.get_by_label("Mot de passe").fill(APPLICANT_PASSWORD)
+    page.get_by_label("Mot de passe", exact=True).fill(APPLICANT_PASSWORD)
     ui.click(page, "Se connecter")
     page.get_by_role("heading", name="Étape 2 — Postes").wait_for()
     ui.wait_idle(page)

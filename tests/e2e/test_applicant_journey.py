@@ -83,7 +83,12 @@ def test_mairie_applies_from_registration_to_pdf(page, sqlite_server, shot):
     next_step(page, "Récapitulatif")
     shot(page, "etape-5-avant-depot")
     assert "100 000 €" in ui.main_text(page).replace("\u202f", " ").replace("\xa0", " ")
+    # Nothing is filed in one click: the person who files names themself and certifies.
     ui.click(page, "Déposer la candidature")
+    assert "cochez la case de certification" in ui.main_text(page)
+    assert page.get_by_role("button", name=re.compile("Télécharger le dossier déposé")).count() == 0
+    shot(page, "etape-5-depot-refuse-sans-certification")
+    ui.deposit(page, name="Camille Martin", role="Maire adjointe")
     page.get_by_role("button", name=re.compile("Télécharger le dossier déposé")).wait_for()
     ui.wait_idle(page)
     shot(page, "etape-5-deposee")
@@ -102,6 +107,7 @@ def test_mairie_applies_from_registration_to_pdf(page, sqlite_server, shot):
     # The acknowledgement, with the same PDF, reached the account (and the contact).
     received = sqlite_server.mail.wait_for("secretariat@mairie-saint-denis.fr", number)
     assert received.attachments() == [(f"{number}.pdf", data)]
+    assert "Certifié en ligne au dépôt par Camille Martin, Maire adjointe" in " ".join(text.split())
 
     # A reload (new websocket session, cookie login) shows the status on Accueil.
     page.reload()

@@ -48,7 +48,7 @@ def submit_minimal_application(page, base: str, name: str, siret: str) -> None:
     ui.click(page, re.compile("^4. Engagements"), role="link")
     ui.tick_all(page)
     ui.click(page, re.compile("^5. Récapitulatif"), role="link")
-    ui.click(page, "Déposer la candidature")
+    ui.deposit(page)
     page.get_by_role("button", name=re.compile("Télécharger le dossier déposé")).wait_for()
 
 

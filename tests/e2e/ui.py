@@ -73,7 +73,7 @@ def login(page: Any, base_url: str, email: str, password: str) -> None:
     """Log in through the login form and wait for the first page of the role."""
     open_page(page, base_url)
     page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
     click(page, "Se connecter")
     page.get_by_role("button", name="Se déconnecter").wait_for()
     wait_idle(page)
@@ -177,3 +177,12 @@ def grid_texts(page: Any) -> list[str]:
     cells = page.locator('[data-testid="stDataFrame"] [role="gridcell"]')
     cells.first.wait_for(state="attached")
     return cells.all_inner_texts()
+
+
+def deposit(page: Any, *, name: str = "Camille Martin", role: str = "Maire adjointe") -> None:
+    """On step 5: name the person who files, tick the certification, press « Déposer »."""
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label("Nom et prénom").fill(name)
+    form.get_by_label("Fonction", exact=True).fill(role)
+    form.locator('[data-testid="stCheckbox"] label').click()
+    click(page, "Déposer la candidature")

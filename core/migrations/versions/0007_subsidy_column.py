@@ -3,8 +3,8 @@
 Submitted applications take it from their frozen verdict; drafts from today's verdict of their
 answers (as their verdict_status does at each save).
 
-Revision ID: 0002
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

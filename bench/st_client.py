@@ -1,0 +1,170 @@
+"""A minimal Streamlit client speaking the browser's protocol: WebSocket + protobuf messages.
+
+It sends BackMsg.rerun_script with widget states, as the frontend does, and reads the
+ForwardMsgs of the run (deltas, new_session, script_finished) to learn widget ids by key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+RUN_TIMEOUT_S = 30.0
+FINISHED = ForwardMsg.ScriptFinishedStatus
+
+
+class RunError(Exception):
+    """A rerun that did not finish normally (exception shown, timeout, socket closed)."""
+
+
+@dataclass
+class Widget:
+    kind: str  # the Element oneof: text_input, button, selectbox…
+    id: str
+    label: str
+    form_id: str = ""
+
+
+@dataclass
+class StreamlitClient:
+    url: str  # ws://127.0.0.1:port/_stcore/stream
+    cookies: dict[str, str] = field(default_factory=dict)
+    ws: websockets.ClientConnection | None = None
+    page_script_hash: str = ""
+    query_string: str = ""
+    widgets: list[Widget] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # markdown/alert bodies of the last run
+    exceptions: list[str] = field(default_factory=list)
+    set_cookie: str = ""
+    pages: dict[str, str] = field(default_factory=dict)  # url pathname -> page script hash
+    messages: int = 0  # ForwardMsgs received during the last rerun() call
+
+    async def connect(self) -> None:
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.ws = await websockets.connect(
+            self.url,
+            subprotocols=["streamlit"],
+            additional_headers=headers,
+            max_size=None,
+            open_timeout=RUN_TIMEOUT_S,
+            ping_interval=None,
+        )
+        response = self.ws.response
+        if response is not None:
+            self.set_cookie = response.headers.get("Set-Cookie", "")
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+            self.ws = None
+
+    def widget(self, *, key: str | None = None, label: str | None = None) -> Widget:
+        """A widget of the last run, by its user key (end of its id) or its label."""
+        for w in self.widgets:
+            if (key is not None and w.id.endswith("-" + key)) or (
+                label is not None and w.label == label
+            ):
+                return w
+        raise RunError(f"widget introuvable : key={key!r} label={label!r}")
+
+    async def rerun(
+        self,
+        states: list[WidgetState] | None = None,
+        *,
+        page_name: str | None = None,
+        query_string: str | None = None,
+    ) -> float:
+        """Send one rerun and wait until the last run it causes has finished; seconds taken."""
+        assert self.ws is not None
+        msg = BackMsg()
+        client_state = msg.rerun_script
+        if query_string is not None:
+            self.query_string = query_string
+        client_state.query_string = self.query_string
+        if page_name is not None and page_name in self.pages:
+            client_state.page_script_hash = self.pages[page_name]  # as st.page_link does
+        elif page_name is not None:
+            client_state.page_name = page_name
+        else:
+            client_state.page_script_hash = self.page_script_hash
+        for state in states or []:
+            client_state.widget_states.widgets.append(state)
+        started = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        await self._read_until_finished()
+        return time.perf_counter() - started
+
+    async def _read_until_finished(self) -> None:
+        assert self.ws is not None
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        self.widgets, self.texts, self.exceptions = [], [], []
+        self.messages = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RunError("rerun non terminé après 30 s")
+            try:
+                raw = await asyncio.wait_for(self.ws.recv(), timeout=remaining)
+            except (TimeoutError, websockets.ConnectionClosed) as exc:
+                raise RunError(f"rerun interrompu : {exc!r}") from exc
+            fmsg = ForwardMsg()
+            fmsg.ParseFromString(raw)
+            self.messages += 1
+            kind = fmsg.WhichOneof("type")
+            if kind == "new_session":
+                # A new run starts (switch_page, st.rerun): forget the previous run's elements.
+                self.page_script_hash = fmsg.new_session.page_script_hash
+                self.widgets, self.texts, self.exceptions = [], [], []
+            elif kind == "navigation":
+                # st.navigation: the page shown is this one, not the main script.
+                self.page_script_hash = fmsg.navigation.page_script_hash
+                self.pages = {p.url_pathname: p.page_script_hash for p in fmsg.navigation.app_pages}
+            elif kind == "page_info_changed":
+                self.query_string = fmsg.page_info_changed.query_string
+            elif kind == "delta":
+                self._read_delta(fmsg)
+            elif kind == "script_finished":
+                status = fmsg.script_finished
+                if status == FINISHED.FINISHED_EARLY_FOR_RERUN:
+                    continue  # a new run follows at once
+                if status == FINISHED.FINISHED_WITH_COMPILE_ERROR:
+                    raise RunError("erreur de compilation du script")
+                if self.exceptions:
+                    raise RunError("exception : " + self.exceptions[0][:300])
+                return
+            elif kind == "page_not_found":
+                raise RunError("page introuvable")
+
+    def _read_delta(self, fmsg: ForwardMsg) -> None:
+        delta = fmsg.delta
+        if delta.WhichOneof("type") != "new_element":
+            return
+        element = delta.new_element
+        kind = element.WhichOneof("type")
+        if kind is None:
+            return
+        body = getattr(element, kind)
+        if kind == "exception":
+            self.exceptions.append(f"{body.type}: {body.message}")
+            return
+        if kind in ("markdown", "alert"):
+            self.texts.append(body.body)
+        widget_id = getattr(body, "id", "")
+        if widget_id and hasattr(body, "label"):
+            self.widgets.append(Widget(kind, widget_id, body.label, getattr(body, "form_id", "")))
+
+
+def text_state(widget_id: str, value: str) -> WidgetState:
+    return WidgetState(id=widget_id, string_value=value)
+
+
+def trigger_state(widget_id: str) -> WidgetState:
+    return WidgetState(id=widget_id, trigger_value=True)

@@ -1,0 +1,66 @@
+"""Work done once per server process, in the background, so that no visitor pays for it.
+
+Migrations (and the demo data in demo mode), then the imports, call files, reference data,
+PDF fonts and a first verdict per call that the pages would otherwise load on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future
+
+
+def prepare_database(url: str, demo_mode: bool) -> bool:
+    """Migrate (core.db.get_engine does) and, in demo mode, seed an empty database."""
+    from core.db import get_engine, session_scope
+
+    engine = get_engine(url)
+    from core.storage import purge_deleted_drafts
+
+    with session_scope(engine) as session:  # drafts deleted more than 30 days ago
+        purge_deleted_drafts(session=session)
+    if not demo_mode:
+        return False
+    from core.demo import seed_demo
+
+    with session_scope(engine) as session:
+        return seed_demo(session=session)
+
+
+def warm_caches() -> None:
+    """Load once what every process caches anyway (functools.cache), before it is asked for."""
+    from core import calls, clock, exports, pdf, pdf_layout, questionnaire, reference, review, rules  # noqa: F401
+    from core.models import Application
+
+    today = clock.today()
+    for call in calls.load_calls().values():
+        rules.evaluate(Application(call_id=call.id), call, today)
+    reference.legal_categories()
+    reference.departments()
+    reference.epts()
+    review.department_names()
+    pdf_layout._font_templates()
+    questionnaire.check_all()
+
+
+def start(url: str, demo_mode: bool) -> Future[bool]:
+    """Start in a background thread; the future is done once the database is ready.
+
+    The caches are warmed afterwards in the same thread: a failure there only costs speed.
+    """
+    ready: Future[bool] = Future()
+
+    def run() -> None:
+        try:
+            ready.set_result(prepare_database(url, demo_mode))
+        except BaseException as exc:  # handed to whoever waits for the database
+            ready.set_exception(exc)
+            return
+        try:
+            warm_caches()
+        except Exception:
+            logging.getLogger(__name__).exception("Préchauffage des caches interrompu")
+
+    threading.Thread(target=run, name="cnfs-warm-up", daemon=True).start()
+    return ready

@@ -1,0 +1,71 @@
+"""Preparation in the background: a new visitor's login form waits for no database work."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import inspect
+from streamlit.testing.v1 import AppTest
+
+from core import warmup
+from core.db import dispose_engine, get_engine
+
+APP = str(Path(__file__).parent.parent / "streamlit_app.py")
+UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:9/absent"  # port 9: nothing listens
+
+
+@pytest.fixture
+def app_on(monkeypatch, tmp_path):
+    def make(database_url: str) -> AppTest:
+        monkeypatch.setenv("CNFS_DATABASE_URL", database_url)
+        monkeypatch.setenv("CNFS_DEMO", "0")
+        monkeypatch.setenv("CNFS_DATA_DIR", str(tmp_path))
+        monkeypatch.setenv("CNFS_COOKIE_KEY", secrets.token_urlsafe(48))
+        return AppTest.from_file(APP, default_timeout=60)
+
+    yield make
+    st.cache_resource.clear()
+
+
+def test_login_form_is_shown_before_the_database_answers(app_on):
+    at = app_on(UNREACHABLE).run()
+    assert not at.exception
+    assert [w.label for w in at.text_input] == ["Adresse électronique", "Mot de passe"]
+
+
+def test_a_database_that_cannot_be_prepared_fails_the_login_not_silently(app_on):
+    at = app_on(UNREACHABLE).run()
+    at.text_input[0].input("agent@mairie.fr")
+    at.text_input[1].input("un mot de passe")
+    at.button[0].click().run()
+    assert at.exception  # the failure reaches the page (Streamlit's short notice in production)
+
+
+def test_a_failed_preparation_is_tried_again_on_the_next_page(app_on, tmp_path):
+    blocker = tmp_path / "pas-un-dossier"
+    blocker.write_text("")  # the database's folder cannot be created while this file is there
+    url = f"sqlite:///{(blocker / 'cnfs.sqlite3').as_posix()}"
+    try:
+        at = app_on(url).run()
+        at.text_input[0].input("agent@mairie.fr")
+        at.text_input[1].input("un mot de passe")
+        at.button[0].click().run()
+        assert at.exception
+        blocker.unlink()  # the administrator fixes the cause, without restarting the server
+        at.button[0].click().run()
+        assert not at.exception
+        assert "incorrect" in at.error[0].value
+    finally:
+        dispose_engine(url)
+
+
+def test_preparation_migrates_and_warms(tmp_path):
+    url = f"sqlite:///{(tmp_path / 'cnfs.sqlite3').as_posix()}"
+    try:
+        assert warmup.start(url, demo_mode=False).result(timeout=120) is False
+        assert "applications" in inspect(get_engine(url)).get_table_names()
+    finally:
+        dispose_engine(url)
