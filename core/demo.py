@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import accounts, clock, journey, storage
 from core.calls import get_call
-from core.models import Application
+from core.models import Application, Declaration
 from core.rules import evaluate
 from core.storage import Role, User
 
