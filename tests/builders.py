@@ -100,6 +100,8 @@ RICH_ANSWERS: dict[str, Any] = {
 def rich_application(call_id: str = WAVE1, **changes: Any) -> Application:
     """A complete application with every optional answer given (RICH_ANSWERS, then changes)."""
     return application(call_id, **{**RICH_ANSWERS, **changes})
+
+
 # The deposit's declaration, as the person who files gives it on step 5.
 SIGNED = Declaration(
     signatory_name="Camille Martin", signatory_role="Maire adjointe", certified=True
