@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import accounts, clock, journey, storage
+from core import accounts, clock, storage
 from core.calls import get_call
-from core.models import Application, Declaration
+from core.models import Application
 from core.rules import evaluate
 from core.storage import Role, User
 
@@ -376,18 +376,14 @@ def seed_demo(*, session: Session, today: dt.date | None = None) -> bool:
             subsidy_eur=verdict.subsidy_eur,
         )
         if submit and verdict.status in storage.SUBMITTABLE:
-            # As an applicant submits: the rules' verdict, the PDF and its recorded hash.
-            journey.submit(
+            storage.submit_application(
                 session=session,
                 user=user,
                 application_id=record.id,
                 expected_version=record.version,
-                today=today,
-                declaration=Declaration(
-                    signatory_name=data.contact.name,
-                    signatory_role=data.contact.role,
-                    certified=True,
-                ),
+                verdict=verdict,
+                call_version=call.version,
+                commitments_version=call.commitments_version,
             )
     session.flush()
     return True

@@ -262,7 +262,13 @@ def test_dossier_has_snapshot_verdict_and_history(session, reviewer, apps):
     assert dossier.submission is not None
     assert dossier.submission.verdict.status == Status.TO_EXAMINE
     assert any(r.sources for r in dossier.submission.verdict.reasons)
-    assert [e.action for e in dossier.events] == ["created", "submitted", "pdf_recorded"]
+    # The deposit first saves who files (the declaration), then freezes the snapshot.
+    assert [e.action for e in dossier.events] == [
+        "created",
+        "draft_saved",
+        "submitted",
+        "pdf_recorded",
+    ]
 
 
 def test_unknown_dossier(session, reviewer):
