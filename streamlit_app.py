@@ -6,9 +6,12 @@ from concurrent.futures import Future
 
 import streamlit as st
 
+from core import questionnaire
+from core.calls import CallFileError, load_calls
 from core.settings import Settings, SettingsError
 from core.storage import Role
 from pages import components, mail_components
+from pages.step_nav import STEP_PAGES
 
 st.set_page_config(page_title="Conseillers numériques — candidatures", layout="wide")
 
@@ -42,19 +45,24 @@ PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
         ("pages/login.py", "Connexion", ":material/login:"),
         ("pages/register.py", "Créer un compte", ":material/person_add:"),
     ],
-    Role.APPLICANT: [
-        ("pages/applicant_home.py", "Accueil", ":material/home:"),
-        ("pages/step_1_structure.py", "1. Structure", ":material/apartment:"),
-        ("pages/step_2_postes.py", "2. Postes", ":material/badge:"),
-        ("pages/step_3_coordinateur.py", "3. Poste coordinateur", ":material/hub:"),
-        ("pages/step_4_engagements.py", "4. Engagements", ":material/handshake:"),
-        ("pages/step_5_recapitulatif.py", "5. Récapitulatif et dépôt", ":material/send:"),
-        ACCOUNT,
-    ],
+    Role.APPLICANT: [],  # Accueil, the steps of the questionnaire, the account: applicant_pages()
     Role.REVIEWER: [*REVIEW, ACCOUNT],
     Role.ADMIN: [*REVIEW, ACCOUNT],
     Role.PREFECTURE: [*PREFECTURE, ACCOUNT],
 }
+
+
+HOME = ("pages/applicant_home.py", "Accueil", ":material/home:")
+
+
+def applicant_pages() -> list[tuple[str, str, str]]:
+    """Accueil, one page per step (titles and icons from the questionnaire), the account."""
+    call = next(iter(load_calls().values()))
+    steps = [
+        (STEP_PAGES[number], f"{number}. {step.title}", step.icon)
+        for number, step in enumerate(questionnaire.steps(call), 1)
+    ]
+    return [HOME, *steps, ACCOUNT]
 
 
 @st.cache_resource(show_spinner=False)
@@ -76,6 +84,12 @@ def main() -> None:
     except SettingsError as exc:
         st.error(f"Le portail ne peut pas démarrer. {exc}")
         st.stop()
+    try:
+        questionnaire.check_all()
+    except CallFileError as exc:
+        st.error(f"Le portail ne peut pas démarrer : un fichier d'appel est à corriger. {exc}")
+        st.stop()
+    PAGES[Role.APPLICANT] = applicant_pages()
     components.prepare_with(
         lambda: start_preparation(settings.database_url, settings.demo_mode),
         start_preparation.clear,

@@ -16,8 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import rules  # noqa: E402
 from core.calls import get_call  # noqa: E402
-from core.models import Application, Contact, Posts, Structure  # noqa: E402
+from core.models import Application  # noqa: E402
 from core.pdf import pdf_sha256, render_application  # noqa: E402
+from tests.builders import rich_application  # noqa: E402
 
 CALL = get_call("cnfs-2020-collectivites")
 TODAY = dt.date(2021, 1, 20)
@@ -25,41 +26,12 @@ TODAY = dt.date(2021, 1, 20)
 
 def typical(i: int) -> Application:
     """A complete application of ordinary length; i varies the name like a real batch."""
-    return Application(
-        call_id=CALL.id,
-        structure=Structure(
-            siret="21930066900017",
-            name=f"Commune de Saint-Œuf-sur-Marne n° {i}",
-            structure_type="commune",
-            legal_category="7210",
-            department="93",
-            commune="Saint-Œuf-sur-Marne",
-            address="1 place de l’Hôtel de Ville, 93999 Saint-Œuf-sur-Marne",
-            france_services=True,
-            qpv=True,
-            ess="none",
-            priority_programmes=["Action cœur de ville", "Petites villes de demain"],
-        ),
-        contact=Contact(
-            name="Marie-Noëlle Dupré",
-            role="Secrétaire de mairie",
-            email="mairie@saint-oeuf.example",
-            phone="01 23 45 67 89",
-        ),
-        posts=Posts(
-            count=2,
-            contract_months=24,
-            start_date=dt.date(2021, 3, 1),
-            salary_top_up=False,
-            places_of_activity="Médiathèque, centre social « La Passerelle » et France Services",
-            candidate_identified=False,
-            consolidates_existing_posts=False,
-            coordinator_wanted=True,
-            coordinator_count=1,
-            coordinator_justification="Douze lieux de médiation à animer en réseau. " * 8,
-            coordinator_scope="Les quatre quartiers prioritaires de la commune",
-        ),
-        commitments={c.id: True for c in CALL.commitments},
+    return rich_application(
+        CALL.id,
+        **{
+            "structure.name": f"Commune de Saint-Œuf-sur-Marne n° {i}",
+            "posts.coordinator_justification": "Douze lieux de médiation à animer en réseau. " * 8,
+        },
     )
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core.formatting import format_eur, format_int
 from core.models import StructureType
 
 CALLS_DIR = Path(__file__).parent / "data" / "calls"
@@ -213,30 +215,88 @@ class Call(Strict):
         return [c.id for c in self.commitments]
 
 
+# A text of the call may quote the call's own figures instead of repeating them in prose:
+# « {amount_per_post.value|eur} », and inside a territorial agreement « {agreement.max_eur|eur} ».
+_QUOTE = re.compile(r"\{([a-z_][a-z0-9_.]*)(?:\|([a-z]+))?\}")
+_FORMATS = {"eur": format_eur, "int": format_int}
+
+
+def _quote(text: str, roots: dict[str, object], where: str) -> str:
+    def value(match: re.Match[str]) -> str:
+        name, fmt = match.group(1), match.group(2)
+        head, _, rest = name.partition(".")
+        found, parts = (roots[head], rest) if head in roots else (roots["call"], name)
+        for part in parts.split("."):
+            found = found.get(part) if isinstance(found, dict) else getattr(found, part, None)
+        if found is None or (fmt is not None and fmt not in _FORMATS):
+            raise CallFileError(f"champ « {where} » : valeur inconnue « {match.group(0)} »")
+        return _FORMATS[fmt](found) if fmt else str(found)
+
+    return _QUOTE.sub(value, text)
+
+
+def _quote_values(raw: object, roots: dict[str, object], where: str = "") -> object:
+    """The raw call with every quoted figure filled in (agreements quote their own figures)."""
+    if isinstance(raw, str):
+        return _quote(raw, roots, where) if "{" in raw else raw
+    if isinstance(raw, list):
+        key = "agreement" if where == "territorial_agreements" else None
+        return [
+            _quote_values(item, {**roots, key: item} if key else roots, f"{where}.{i}")
+            for i, item in enumerate(raw)
+        ]
+    if isinstance(raw, dict):
+        return {
+            k: _quote_values(v, roots, f"{where}.{k}" if where else str(k)) for k, v in raw.items()
+        }
+    return raw
+
+
+def validation_details(exc: ValidationError) -> str:
+    """Pydantic's errors in French, each naming the key at fault."""
+    return "; ".join(
+        f"champ « {'.'.join(str(p) for p in err['loc']) or '(racine)'} » : {err['msg']}"
+        for err in exc.errors()
+    )
+
+
+def read_yaml(path: Path, error: type[CallFileError] = CallFileError) -> Any:
+    """The YAML of a data file; an unreadable one raises `error`, naming the file."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise error(f"{path.name} : fichier illisible ({exc})") from exc
+
+
 def load_call_file(path: Path) -> Call:
     """Load one call file; a broken file raises CallFileError naming file and field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CallFileError(f"{path.name} : fichier illisible ({exc})") from exc
+    raw = read_yaml(path)
     try:
         call = Call.model_validate(raw)
+        call = Call.model_validate(_quote_values(raw, {"call": raw}))
+    except CallFileError as exc:
+        raise CallFileError(f"{path.name} : {exc}") from exc
     except ValidationError as exc:
-        details = "; ".join(
-            f"champ « {'.'.join(str(p) for p in err['loc']) or '(racine)'} » : {err['msg']}"
-            for err in exc.errors()
-        )
-        raise CallFileError(f"{path.name} : {details}") from exc
+        raise CallFileError(f"{path.name} : {validation_details(exc)}") from exc
     if call.id != path.stem:
         raise CallFileError(f"{path.name} : champ « id » ({call.id}) différent du nom du fichier")
     return call
 
 
+def load_calls(directory: Path | None = None) -> dict[str, Call]:
+    """All calls of a directory (default: the shipped calls), by id, sorted by opening date."""
+    return _load_calls(directory or CALLS_DIR)
+
+
 @functools.cache
-def load_calls(directory: Path = CALLS_DIR) -> dict[str, Call]:
-    """All calls of a directory, by id, sorted by opening date."""
+def _load_calls(directory: Path) -> dict[str, Call]:
     calls = [load_call_file(p) for p in sorted(directory.glob("*.yaml"))]
     return {c.id: c for c in sorted(calls, key=lambda c: (c.opens_on, c.id))}
+
+
+def clear_cache() -> None:
+    """Forget loaded calls (tests that point CALLS_DIR at edited copies)."""
+    _load_calls.cache_clear()
 
 
 def get_call(call_id: str) -> Call:

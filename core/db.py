@@ -131,6 +131,9 @@ class ApplicationRow(Base):
     coordinator_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     france_services: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     qpv: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The verdict's subsidy (frozen at submission; a draft's as of its last save): totals read
+    # it, so overseas rules, ceilings and budget models are counted once, by the rules.
+    subsidy_eur: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # A draft its owner deleted: hidden everywhere, restorable for a while, then purged.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

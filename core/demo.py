@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import accounts, clock, storage
 from core.calls import get_call
-from core.models import Application, Status
+from core.models import Application
 from core.rules import evaluate
 from core.storage import Role, User
 
@@ -373,8 +373,9 @@ def seed_demo(*, session: Session, today: dt.date | None = None) -> bool:
             data=data,
             expected_version=record.version,
             verdict_status=verdict.status.value,
+            subsidy_eur=verdict.subsidy_eur,
         )
-        if submit and verdict.status in (Status.ELIGIBLE, Status.TO_EXAMINE):
+        if submit and verdict.status in storage.SUBMITTABLE:
             storage.submit_application(
                 session=session,
                 user=user,

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from core.calls import Call, get_call, load_calls
 from core.formatting import STRUCTURE_TYPE_LABELS_FR, format_eur, format_int
 from core.models import Application, StructureType
-from core.reference import department, legal_category
+from core.reference import department, legal_category, structure_type_classes
 from core.review import (
     LISTING_COLUMNS_FR,
     ReviewFilters,
@@ -37,14 +37,6 @@ from core.storage import User
 CSV_SEPARATOR = ";"
 # Excel, LibreOffice and Google Sheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-PRIVATE_TYPES = frozenset(
-    {
-        StructureType.ASSOCIATION,
-        StructureType.FONDATION,
-        StructureType.STRUCTURE_ESS,
-        StructureType.COMPANY,
-    }
-)
 LIST_A_HEADERS = (
     "N° SIRET",
     "Nom",
@@ -97,16 +89,24 @@ def _french_listing(frame: pd.DataFrame) -> pd.DataFrame:
     return out[list(LISTING_COLUMNS_FR)].rename(columns=LISTING_COLUMNS_FR)
 
 
-def listing_csv(frame: pd.DataFrame) -> bytes:
-    """CSV that French Excel opens as is: UTF-8 with BOM, « ; » between fields, French dates."""
-    out = _french_listing(frame)
+def french_csv(out: pd.DataFrame) -> bytes:
+    """CSV that French Excel opens as is: UTF-8 with BOM, « ; » between fields, no formulas."""
+    out = out.copy()
     for column in out.columns:
-        if out[column].dtype == "string":
-            out[column] = out[column].map(defuse, na_action="ignore")
+        if out[column].dtype in ("string", "object"):
+            out[column] = out[column].map(
+                lambda v: defuse(v) if isinstance(v, str) else v, na_action="ignore"
+            )
+    return out.to_csv(sep=CSV_SEPARATOR, index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def listing_csv(frame: pd.DataFrame) -> bytes:
+    """The listing as French CSV, dates as « 15/01/2021 14:05 »."""
+    out = _french_listing(frame)
     for date_column in ("submitted_at", "opinion_at"):
         date_header = LISTING_COLUMNS_FR[date_column]
         out[date_header] = out[date_header].dt.strftime("%d/%m/%Y %H:%M")
-    return out.to_csv(sep=CSV_SEPARATOR, index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return french_csv(out)
 
 
 # --- Streaming XLSX writer for long listings ------------------------------------------------
@@ -272,10 +272,9 @@ def is_public(call: Call, structure_type: StructureType | None, category_code: s
     """List A or list B: the call's audience decides, then the type, then the INSEE category."""
     if call.audience != "mixed":
         return call.audience == "public"
-    if structure_type in PRIVATE_TYPES:
-        return False
-    if structure_type is not None and structure_type != StructureType.OTHER:
-        return True
+    listed = structure_type_classes()[structure_type].prefect_list if structure_type else None
+    if listed is not None:
+        return listed == "A"
     category = legal_category(category_code) if category_code else None
     return category.public if category is not None else False
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from pydantic import ValidationInfo
 from stdnum.util import clean
 
 # Spaces of every kind people paste (no-break, narrow no-break, thin), dots, dashes, slashes.
@@ -54,10 +55,16 @@ def compact_phone(value: str) -> str:
     return _compact(value, _PHONE)
 
 
-def compacting(function: Callable[[str], str]) -> Callable[[object], object]:
-    """A pydantic BeforeValidator applying a compaction to strings only."""
+def compacting(function: Callable[[str], str]) -> Callable[[object, ValidationInfo], object]:
+    """A pydantic BeforeValidator applying a compaction to strings only.
 
-    def validate(value: object) -> object:
+    A submitted snapshot is read back as stored (validation context {"snapshot": True}): its PDF
+    must render the same bytes as at submission, spaces in the phone number included.
+    """
+
+    def validate(value: object, info: ValidationInfo) -> object:
+        if info.context and info.context.get("snapshot"):
+            return value
         return function(value) if isinstance(value, str) else value
 
     return validate

@@ -1,6 +1,7 @@
-"""The applicant's journey as plain Python: open, update, submit a draft and say what comes next.
+"""The applicant's journey as plain Python: open, update and submit a draft, render its PDF.
 
 Pages call these functions and render what they return; nothing here knows about Streamlit.
+What to say about a draft (problems by step, next step, recap) is core.presentation's.
 """
 
 from __future__ import annotations
@@ -12,36 +13,12 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from core import clock, mail_events, pdf, reference, rules, storage
+from core import clock, mail_events, pdf, questionnaire, rules, storage
 from core.calls import Call, get_call, load_calls
-from core.fields import COMMITMENTS_STEP, FIELDS, STEP_TITLES, FieldInfo, field_info
-from core.formatting import (
-    ESS_STATUS_LABELS_FR,
-    NOT_ANSWERED,
-    STRUCTURE_TYPE_LABELS_FR,
-    format_bool_fr,
-    format_date_fr,
-    format_eur,
-    format_int,
-)
-from core.models import (
-    Application,
-    Declaration,
-    Effect,
-    EssStatus,
-    Reason,
-    Status,
-    StructureType,
-    Verdict,
-)
+from core.formatting import format_date_fr, format_int
+from core.models import Application, Declaration, Verdict
+from core.presentation import NextStep, next_step
 from core.storage import ApplicationRecord, SubmissionRecord, User
-
-SUBMIT_STEP = 5
-
-
-def programme_choices(call: Call) -> list[str]:
-    """Priority programmes offered in the multiple choice, from the call file."""
-    return list(call.priority_programmes.names) if call.priority_programmes else []
 
 
 class CallNotOpen(Exception):
@@ -59,16 +36,26 @@ class CallNotOpen(Exception):
 class InvalidAnswer(ValueError):
     """An answer the model cannot hold (wrong type, too long); the message is French."""
 
-    def __init__(self, paths: list[str], too_long: dict[str, tuple[int, int]] | None = None):
+    def __init__(
+        self,
+        paths: list[str],
+        too_long: dict[str, tuple[int, int]] | None = None,
+        call_id: str | None = None,
+    ):
         too_long = too_long or {}
+        call = load_calls().get(call_id or "")
+
+        def label(path: str) -> str:
+            return questionnaire.label_of(call, path) if call else path
+
         parts = [
-            f"« {field_info(p).label} » accepte au plus {format_int(limit)} caractères (vous en "
+            f"« {label(p)} » accepte au plus {format_int(limit)} caractères (vous en "
             f"avez saisi {format_int(typed)}) : raccourcissez le texte pour qu'il soit enregistré."
             for p, (limit, typed) in too_long.items()
         ]
         others = [p for p in paths if p not in too_long]
         if others:
-            labels = ", ".join(f"« {field_info(p).label} »" for p in others)
+            labels = ", ".join(f"« {label(p)} »" for p in others)
             parts.append(
                 f"Réponse impossible à enregistrer pour {labels} : saisissez-la à nouveau."
             )
@@ -79,18 +66,6 @@ class CallOverview(NamedTuple):
     call: Call
     is_open: bool
     text: str  # French, e.g. "Ouvert depuis le 17 novembre 2020. Dépôt au fil de l'eau."
-
-
-class NextStep(NamedTuple):
-    step: int | None  # the step page to open, None when nothing is left to do
-    text: str
-
-
-class Problem(NamedTuple):
-    step: int
-    label: str
-    message: str
-    effect: Effect = Effect.INCOMPLETE
 
 
 def calls_overview(today: dt.date) -> list[CallOverview]:
@@ -151,22 +126,13 @@ def overview(
     return result
 
 
-def value_at(application: Application, path: str) -> Any:
-    """The answer at a dotted path ("structure.siret", "commitments.<id>")."""
-    section, _, leaf = path.partition(".")
-    holder = getattr(application, section)
-    if isinstance(holder, dict):
-        return holder.get(leaf)
-    return getattr(holder, leaf)
-
-
 def apply_changes(application: Application, changes: Mapping[str, Any]) -> Application:
     """A copy of the application with answers replaced at dotted paths; InvalidAnswer if refused."""
     data = application.model_dump()
     for path, value in changes.items():
         section, _, leaf = path.partition(".")
         if section not in data or not leaf or "." in leaf:
-            raise InvalidAnswer([path])
+            raise InvalidAnswer([path], call_id=application.call_id)
         if isinstance(value, str) and not value.strip():
             value = None  # an emptied text box means "not answered"
         data[section][leaf] = value
@@ -179,7 +145,7 @@ def apply_changes(application: Application, changes: Mapping[str, Any]) -> Appli
             for err in exc.errors()
             if err["type"] == "string_too_long"
         }
-        raise InvalidAnswer(paths, too_long) from None
+        raise InvalidAnswer(paths, too_long, application.call_id) from None
 
 
 def update_draft(
@@ -211,6 +177,7 @@ def update_draft(
         data=data,
         expected_version=expected_version,
         verdict_status=verdict.status.value,
+        subsidy_eur=verdict.subsidy_eur,
     )
     return saved, verdict
 
@@ -320,262 +287,5 @@ def pdf_filename(record: ApplicationRecord) -> str:
     return f"candidature-{record.id}-brouillon.pdf"
 
 
-def step_of(path: str) -> int:
-    return field_info(path).step
-
-
-def ess_choices() -> list[EssStatus]:
-    """ESS answers a company or cooperative can give (BY_STATUS is implied for associations)."""
-    return list(EssStatus)
-
-
-def field_reasons(verdict: Verdict, path: str) -> list[Reason]:
-    """Reasons to show under the widget of this field (problems first)."""
-    order = {Effect.INELIGIBLE: 0, Effect.INCOMPLETE: 1, Effect.TO_EXAMINE: 2, Effect.INFO: 3}
-    found = [r for r in verdict.reasons if r.field == path and r.effect != Effect.INFO]
-    return sorted(found, key=lambda r: order[r.effect])
-
-
-def missing_by_step(verdict: Verdict) -> dict[int, list[FieldInfo]]:
-    """Missing answers grouped by the step that asks them, in form order."""
-    result: dict[int, list[FieldInfo]] = {}
-    for path in verdict.missing:
-        info = field_info(path)
-        result.setdefault(info.step, []).append(info)
-    return result
-
-
-def problems(verdict: Verdict, call: Call | None = None) -> list[Problem]:
-    """Everything that blocks submission, by step: missing answers, invalid ones, ineligibility."""
-    texts = {c.id: c.text for c in call.commitments} if call else {}
-    result: list[Problem] = []
-    explained: set[str] = set()
-    for reason in verdict.reasons:
-        if reason.effect not in (Effect.INELIGIBLE, Effect.INCOMPLETE):
-            continue
-        path = reason.field
-        step = step_of(path) if path else 1
-        label = _label(path, texts) if path else "Candidature"
-        result.append(Problem(step, label, reason.message, reason.effect))
-        if path:
-            explained.add(path)
-    for path in verdict.missing:
-        if path not in explained:
-            result.append(Problem(step_of(path), _label(path, texts), "Réponse manquante."))
-    return sorted(result, key=lambda p: p.step)
-
-
-def _label(path: str, commitment_texts: Mapping[str, str]) -> str:
-    if path.startswith("commitments."):
-        text = commitment_texts.get(path.split(".", 1)[1])
-        if text:
-            return f"Engagement : {text.rstrip('.')}"
-    return field_info(path).label
-
-
-def next_step(record: ApplicationRecord, verdict: Verdict) -> NextStep:
-    """What the applicant should do next, in French, and on which step."""
-    if record.submission is not None:
-        submitted_on = format_date_fr(record.submission.submitted_at.date())
-        text = f"Déposée le {submitted_on} (dossier {record.submission.dossier_number})."
-        if verdict.review_date:
-            text += f" Examen prévu le {format_date_fr(verdict.review_date)}."
-        return NextStep(SUBMIT_STEP, text)
-    if verdict.status == Status.INELIGIBLE:
-        blocking = [r for r in verdict.reasons if r.effect == Effect.INELIGIBLE]
-        step = step_of(blocking[0].field) if blocking and blocking[0].field else 1
-        return NextStep(
-            step, f"Non éligible : voir les motifs à l'étape {step} — {STEP_TITLES[step]}."
-        )
-    if verdict.status == Status.INCOMPLETE:
-        found = problems(verdict)
-        step = found[0].step if found else 1
-        count = len(verdict.missing)
-        detail = f" ({count} réponse{'s' if count > 1 else ''} à compléter)" if count else ""
-        return NextStep(step, f"À compléter : étape {step} — {STEP_TITLES[step]}{detail}.")
-    return NextStep(SUBMIT_STEP, "Prête à être déposée : étape 5 — Récapitulatif et dépôt.")
-
-
 def can_submit(record: ApplicationRecord, verdict: Verdict) -> bool:
     return record.status == "draft" and verdict.status in storage.SUBMITTABLE
-
-
-def structure_type_choices(call: Call) -> list[StructureType]:
-    """Every structure type, those the call funds first: others are choosable, to be told why."""
-    funded = [t for t in StructureType if t in call.eligible_structure_types]
-    return funded + [t for t in StructureType if t not in call.eligible_structure_types]
-
-
-def _sources(sources: list[str]) -> str:
-    return " ; ".join(dict.fromkeys(sources))
-
-
-def _programmes_source(call: Call) -> str:
-    programmes = call.priority_programmes
-    return f" (Source : {programmes.source})" if programmes else ""
-
-
-def help_text(path: str, call: Call, application: Application) -> str | None:
-    """Help shown beside a question, quoting the call's sources where they answer it."""
-    s = application.structure
-    if path == "structure.siret":
-        return (
-            "14 chiffres : SIREN (9 chiffres) puis NIC (5 chiffres), tels qu'ils figurent sur "
-            "l'avis de situation au répertoire SIRENE. Les espaces sont acceptés."
-        )
-    if path == "structure.structure_type":
-        sources = [src for t in call.eligible_structure_types.values() for src in t.sources[:1]]
-        return (
-            "Choisissez le type qui décrit votre structure. Si elle ne peut pas candidater à cet "
-            "appel, le panneau « Éligibilité » dit pourquoi et vers quoi se tourner. "
-            f"(Source : {_sources(sources)})"
-        )
-    if path == "structure.legal_category":
-        text = (
-            "Facultatif. Code à 4 chiffres de la catégorie juridique INSEE (niveau III), indiqué "
-            "sur l'avis de situation SIRENE. Laissez vide si vous ne le connaissez pas."
-        )
-        if s.structure_type is not None:
-            codes = reference.categories_for_structure_type(s.structure_type)[:6]
-            if codes:
-                text += " Pour ce type de structure : " + ", ".join(
-                    f"{c.code} ({c.label})" for c in codes
-                )
-                text += "."
-        return text
-    if path == "structure.ess":
-        eligible = call.eligible_structure_types.get(s.structure_type) if s.structure_type else None
-        sources = eligible.sources if eligible else []
-        return (
-            "Cet appel finance les structures de l'économie sociale et solidaire : une société "
-            "doit en relever par son statut ou par l'agrément ESUS."
-            + (f" (Source : {_sources(sources)})" if sources else "")
-        )
-    if path == "structure.department":
-        text = "Département du siège de la structure."
-        if call.overseas_uplift is not None:
-            text += (
-                f" En outre-mer, le montant par poste est majoré "
-                f"({call.overseas_uplift.label_when_unset} ; {call.overseas_uplift.source})."
-            )
-        return text
-    if path == "structure.france_services":
-        return (
-            "Les structures qui portent une France Services font l'objet d'une attention "
-            "particulière ; le conseiller y vient en complément des agents d'accueil. "
-            "(Source : Circulaire aux préfets, annexe 3)"
-        )
-    if path == "structure.qpv":
-        return (
-            "Votre structure intervient-elle dans un quartier prioritaire de la politique de la "
-            f"ville ? Ces projets sont prioritaires.{_programmes_source(call)}"
-        )
-    if path == "structure.priority_programmes":
-        return (
-            "Programmes auxquels votre projet se rattache : ils sont prioritaires pour l'avis du "
-            f"préfet.{_programmes_source(call)}"
-        )
-    if path == "contact.email":
-        return "Adresse à laquelle l'ANCT vous écrira, par exemple prenom.nom@mairie.fr."
-    if path == "contact.phone":
-        return "10 chiffres (01 23 45 67 89) ou numéro international (+262 …)."
-    if path == "posts.count":
-        amount = call.amount_per_post
-        ceiling = "au plus " if amount.is_ceiling else ""
-        return (
-            f"Entre {call.posts.min} et {call.posts.max} postes. Subvention de {ceiling}"
-            f"{format_eur(amount.value)} par poste pour {amount.funded_months} mois. "
-            f"(Source : {amount.source})"
-        )
-    if path == "posts.contract_months":
-        durations = " ou ".join(str(m) for m in call.contract.months)
-        return (
-            f"Contrat de travail de {durations} mois ; la convention dure au plus "
-            f"{call.contract.convention_max_months} mois. (Source : {call.contract.source})"
-        )
-    if path == "posts.start_date":
-        return "Date à venir, au format JJ/MM/AAAA."
-    if path == "posts.salary_top_up":
-        return (
-            "La structure rémunère le conseiller au moins au SMIC et peut compléter cette "
-            f"rémunération, à sa charge. (Source : {call.contract.source})"
-        )
-    if path == "posts.places_of_activity":
-        return (
-            "Lieux où le conseiller exercera : mairie, médiathèque, France Services, permanences…"
-        )
-    if path in ("posts.consolidates_existing_posts", "posts.consolidation_details"):
-        rule = call.consolidation
-        return f"{rule.message} (Source : {rule.source})" if rule else None
-    if path.startswith("posts.coordinator_"):
-        rule = call.coordinator
-        return f"{rule.message} (Source : {rule.source})" if rule else None
-    if path.startswith("commitments."):
-        texts = {c.id: c.source for c in call.commitments}
-        source = texts.get(path.split(".", 1)[1])
-        return f"Source : {source}" if source else None
-    return None
-
-
-class Answer(NamedTuple):
-    step: int
-    label: str
-    text: str  # plain text (a user's answer): render it escaped, never as HTML
-
-
-def recap(application: Application, call: Call) -> list[Answer]:
-    """Every answer of the form in order, formatted in French for the summary step."""
-    result = []
-    s, p = application.structure, application.posts
-    for info in FIELDS:
-        if info.path == "structure.ess" and not rules.asks_ess(call, s.structure_type):
-            continue
-        if info.path == "posts.consolidation_details" and not p.consolidates_existing_posts:
-            continue
-        coordinator_detail = info.path.startswith("posts.coordinator_") and (
-            info.path != "posts.coordinator_wanted"
-        )
-        if coordinator_detail and not p.coordinator_wanted:
-            continue
-        result.append(Answer(info.step, info.label, _answer_text(info.path, application)))
-    for commitment in call.commitments:
-        accepted = application.commitments.get(commitment.id) is True
-        result.append(
-            Answer(COMMITMENTS_STEP, commitment.text, "Accepté" if accepted else "Non accepté")
-        )
-    return result
-
-
-def _answer_text(path: str, application: Application) -> str:
-    value = value_at(application, path)
-    if value is None or value == [] or value == "":
-        return NOT_ANSWERED
-    if path == "structure.structure_type":
-        return STRUCTURE_TYPE_LABELS_FR[value]
-    if path == "structure.ess":
-        return ESS_STATUS_LABELS_FR[value]
-    if path == "structure.department":
-        dep = reference.department(value)
-        return f"{dep.code} — {dep.name}" if dep else str(value)
-    if path == "structure.legal_category":
-        category = reference.legal_category(value)
-        return f"{value} — {category.label}" if category else str(value)
-    if path == "posts.contract_months":
-        return f"{value} mois"
-    if isinstance(value, bool):
-        return format_bool_fr(value)
-    if isinstance(value, dt.date):
-        return format_date_fr(value)
-    if isinstance(value, list):
-        return " ; ".join(value)
-    return str(value)
-
-
-def tranche_lines(verdict: Verdict, call: Call) -> list[str]:
-    """The payment schedule in French: "20 % — 20 000 € — dans le mois suivant …"."""
-    lines = []
-    for tranche, rule in zip(verdict.tranches, call.tranches, strict=False):
-        amount = format_eur(tranche.amount_eur) if tranche.amount_eur is not None else None
-        parts = [f"{tranche.percent} %", amount, rule.label]
-        lines.append(" — ".join(part for part in parts if part))
-    return lines

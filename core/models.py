@@ -32,6 +32,8 @@ DepartmentText = Annotated[
     ShortText, BeforeValidator(identifiers.compacting(identifiers.compact_department))
 ]
 PhoneText = Annotated[ShortText, BeforeValidator(identifiers.compacting(identifiers.compact_phone))]
+# Validation context for a submitted snapshot read back: its answers stay exactly as stored.
+SNAPSHOT = {"snapshot": True}
 LongText = Annotated[str, StringConstraints(max_length=20_000), BeforeValidator(clean_text)]
 
 

@@ -20,6 +20,7 @@ DATA_DIR = Path(__file__).parent / "data"
 LEGAL_CATEGORIES_FILE = DATA_DIR / "legal_categories.yaml"
 DEPARTMENTS_FILE = DATA_DIR / "departments.yaml"
 EPT_FILE = DATA_DIR / "ept.yaml"
+STRUCTURE_TYPES_FILE = DATA_DIR / "structure_types.yaml"
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -153,3 +154,29 @@ def _epts() -> tuple[Ept, ...]:
 def epts() -> list[Ept]:
     """The 11 EPT of the Métropole du Grand Paris, T2 to T12."""
     return list(_epts())
+
+
+class StructureTypeClass(BaseModel):
+    """How a structure type is classed: prefect's list (A public, B private), ESS by status."""
+
+    model_config = _FROZEN
+
+    prefect_list: Literal["A", "B"] | None  # None: the INSEE legal category decides
+    ess_by_status: bool = False
+
+
+@functools.cache
+def structure_type_classes() -> dict[StructureType, StructureTypeClass]:
+    """The class of every structure type (data/structure_types.yaml); each type is listed."""
+    rows = _load_yaml(STRUCTURE_TYPES_FILE, "structure_types")
+    classes = {StructureType(k): StructureTypeClass(**v) for k, v in rows.items()}
+    absent = set(StructureType) - set(classes)
+    if absent:
+        raise ValueError(f"{STRUCTURE_TYPES_FILE.name}: types absents {sorted(absent)}")
+    return classes
+
+
+@functools.cache
+def ess_by_status() -> frozenset[StructureType]:
+    """Private structures that belong to the ESS by their very status (loi n° 2014-856 art. 1)."""
+    return frozenset(t for t, c in structure_type_classes().items() if c.ess_by_status)

@@ -23,6 +23,7 @@ from core import clock
 from core.calls import Call, TerritorialAgreement, get_call, load_calls
 from core.db import ApplicationRow, OpinionRow, SubmissionRow
 from core.formatting import PARIS, STRUCTURE_TYPE_LABELS_FR
+from core.identifiers import compact_siret, is_ascii_digits
 from core.models import STATUS_LABELS_FR, Status, StructureType, clean_text
 from core.reference import departments, regions
 from core.storage import (
@@ -132,10 +133,6 @@ def structure_type_label(value: object) -> str:
         return value
 
 
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
 def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
     a = ApplicationRow
     where: list[ColumnElement[bool]] = [a.deleted_at.is_(None)]  # deleted drafts are gone
@@ -171,8 +168,8 @@ def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
     # are never in a stored name anyway (core.models.clean_text strips them on save).
     term = str(clean_text(filters.search)).strip()
     if term:
-        digits = _digits(term)
-        if len(digits) >= 3 and len(digits) == len(term.replace(" ", "")):
+        digits = compact_siret(term)
+        if len(digits) >= 3 and is_ascii_digits(digits):
             # Digits only: a SIRET (or SIREN) prefix, served by the index on siret.
             where.append(a.siret.startswith(digits, autoescape=True))
         else:
@@ -248,6 +245,7 @@ def _listing_query(filters: ReviewFilters) -> Select[Any]:
             a.coordinator_count,
             a.france_services,
             a.qpv,
+            a.subsidy_eur,
             OpinionRow.opinion,
             OpinionRow.supported_count,
             OpinionRow.updated_at,
@@ -257,6 +255,23 @@ def _listing_query(filters: ReviewFilters) -> Select[Any]:
         .outerjoin(OpinionRow, OpinionRow.application_id == a.id)
         .where(*_conditions(filters))
     )
+
+
+def answer_rows(
+    *, session: Session, user: User, filters: ReviewFilters
+) -> list[tuple[int, str, str | None, dict]]:
+    """(id, call id, dossier number, answers) of matching applications: the submitted snapshot
+    when there is one, else the draft; by id."""
+    require_reviewer(user)
+    a, s = ApplicationRow, SubmissionRow
+    query = (
+        select(a.id, a.call_id, s.dossier_number, s.data, a.data)
+        .select_from(a)
+        .outerjoin(s, s.application_id == a.id)
+        .where(*_conditions(filters))
+        .order_by(a.id)
+    )
+    return [(r[0], r[1], r[2], r[3] if r[3] is not None else r[4]) for r in session.execute(query)]
 
 
 def count_applications(*, session: Session, user: User, filters: ReviewFilters) -> int:
@@ -310,13 +325,13 @@ def _listing_frame(rows: Sequence[Any]) -> pd.DataFrame:
         "coordinator_count",
         "france_services",
         "qpv",
+        "subsidy_eur",
         "opinion",
         "supported_count",
         "opinion_at",
     ]
     raw = pd.DataFrame.from_records(rows, columns=columns)
     calls = load_calls()
-    amounts = {cid: c.amount_per_post.value for cid, c in calls.items()}
     titles = {cid: c.short_title for cid, c in calls.items()}
     names, region_of = department_names(), department_regions()
     posts = raw["posts_count"].astype("Int64")
@@ -340,7 +355,8 @@ def _listing_frame(rows: Sequence[Any]) -> pd.DataFrame:
             "coordinator_count": raw["coordinator_count"].astype("Int64"),
             "france_services": raw["france_services"].astype("boolean"),
             "qpv": raw["qpv"].astype("boolean"),
-            "requested_eur": posts * raw["call_id"].map(amounts).astype("Int64"),
+            # The verdict's own figure (overseas, ceilings, budgets): never posts × amount here.
+            "requested_eur": raw["subsidy_eur"].astype("Int64"),
             **_opinion_columns(raw),
         }
     )
@@ -414,6 +430,7 @@ def _cube(session: Session, call_id: str | None) -> pd.DataFrame:
             func.count().label("applications"),
             func.coalesce(func.sum(a.posts_count), 0).label("posts"),
             func.coalesce(func.sum(a.coordinator_count), 0).label("coordinators"),
+            func.coalesce(func.sum(a.subsidy_eur), 0).label("eur"),
         )
         .where(a.deleted_at.is_(None))
         .group_by(*keys)
@@ -432,12 +449,11 @@ def _cube(session: Session, call_id: str | None) -> pd.DataFrame:
             "applications",
             "posts",
             "coordinators",
+            "eur",
         ],
     )
-    amounts = {cid: c.amount_per_post.value for cid, c in load_calls().items()}
-    cube["posts"] = cube["posts"].astype("int64")
-    cube["coordinators"] = cube["coordinators"].astype("int64")
-    cube["eur"] = cube["posts"] * cube["call_id"].map(amounts).fillna(0).astype("int64")
+    for column in ("posts", "coordinators", "eur"):
+        cube[column] = cube[column].astype("int64")
     return cube
 
 

@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
-from core import identifiers, reference
+from core import identifiers, questionnaire, reference
 from core.calls import Call
-from core.fields import form_order
 from core.formatting import count_fr, format_date_fr
+from core.identifiers import compact_siret
 from core.models import (
     Application,
     Effect,
@@ -30,17 +30,8 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE_RE = re.compile(r"^(?:0[0-9]{9}|\+[0-9]{8,15})$")  # ASCII digits only
 PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 LEGAL_CATEGORY_RE = re.compile(r"^\d{4}$")
-# Private structures that belong to the ESS by their very status (loi n° 2014-856 art. 1).
-ESS_BY_STATUS = {StructureType.ASSOCIATION, StructureType.FONDATION}
 MAX_INVALID_FIELDS = 50
-
-
-def asks_ess(call: Call, structure_type: StructureType | None) -> bool:
-    """Whether the ESS question applies: private types the call funds only when they are ESS."""
-    if structure_type is None or structure_type in ESS_BY_STATUS:
-        return False
-    eligible = call.eligible_structure_types.get(structure_type)
-    return eligible is not None and eligible.requires_ess
+asks_ess = questionnaire.asks_ess
 
 
 def coerce_application(data: Application | Any) -> tuple[Application, list[Reason]]:
@@ -144,10 +135,6 @@ def normalize_phone(phone: str) -> str:
     return PHONE_SEPARATORS.sub("", phone)
 
 
-def normalize_siret(siret: str) -> str:
-    return identifiers.compact_siret(siret)
-
-
 class _Check:
     """Collects reasons, missing fields and flags while the rules run."""
 
@@ -205,10 +192,8 @@ def _check_call_open(check: _Check, call: Call, today: dt.date) -> None:
 
 def _check_structure(check: _Check, app: Application, call: Call) -> None:
     s = app.structure
-    if _is_blank(s.siret):
-        check.need("structure.siret")
-    else:
-        siret = normalize_siret(s.siret)
+    if not _is_blank(s.siret):
+        siret = compact_siret(s.siret)
         if not identifiers.is_ascii_digits(siret, 14):
             check.invalid(
                 "structure.siret",
@@ -223,17 +208,10 @@ def _check_structure(check: _Check, app: Application, call: Call) -> None:
                 "Ce SIRET n'est pas valide (clé de contrôle incorrecte) : vérifiez chaque "
                 "chiffre sur l'avis de situation SIRENE.",
             )
-    if _is_blank(s.name):
-        check.need("structure.name")
-
-    if s.structure_type is None:
-        check.need("structure.structure_type")
-    else:
+    if s.structure_type is not None:
         _check_structure_type(check, app, call)
 
-    if _is_blank(s.department):
-        check.need("structure.department")
-    else:
+    if not _is_blank(s.department):
         dep = reference.department(s.department)
         if dep is None:
             check.invalid(
@@ -255,12 +233,6 @@ def _check_structure(check: _Check, app: Application, call: Call) -> None:
                         agreement.message,
                         [agreement.source],
                     )
-    for path, value in (("structure.commune", s.commune), ("structure.address", s.address)):
-        if _is_blank(value):
-            check.need(path)
-    for path, value in (("structure.france_services", s.france_services), ("structure.qpv", s.qpv)):
-        if value is None:
-            check.need(path)
     if s.france_services:
         check.flag("france_services")
         if call.france_services_notice:
@@ -288,19 +260,16 @@ def _check_structure_type(check: _Check, app: Application, call: Call) -> None:
         )
     else:
         check.reason("structure.type_eligible", eligible.legal_basis + ".", eligible.sources)
-        if eligible.requires_ess and stype not in ESS_BY_STATUS:
-            if s.ess is None:
-                check.need("structure.ess")
-            elif s.ess == EssStatus.NONE:
-                check.reason(
-                    "structure.not_ess",
-                    "Cet appel finance les structures de l'économie sociale et solidaire : une "
-                    "société doit relever de l'ESS (statut de société de l'ESS ou agrément "
-                    "ESUS). Si vous l'obtenez, mettez à jour cette réponse.",
-                    eligible.sources,
-                    Effect.INELIGIBLE,
-                    "structure.ess",
-                )
+        if asks_ess(call, stype) and s.ess == EssStatus.NONE:
+            check.reason(
+                "structure.not_ess",
+                "Cet appel finance les structures de l'économie sociale et solidaire : une "
+                "société doit relever de l'ESS (statut de société de l'ESS ou agrément "
+                "ESUS). Si vous l'obtenez, mettez à jour cette réponse.",
+                eligible.sources,
+                Effect.INELIGIBLE,
+                "structure.ess",
+            )
     _check_legal_category(check, s.legal_category, stype)
 
 
@@ -344,21 +313,14 @@ def _check_legal_category(check: _Check, code: str | None, stype: StructureType)
 
 def _check_contact(check: _Check, app: Application) -> None:
     c = app.contact
-    for path, value in (("contact.name", c.name), ("contact.role", c.role)):
-        if _is_blank(value):
-            check.need(path)
-    if _is_blank(c.email):
-        check.need("contact.email")
-    elif not EMAIL_RE.match(c.email or ""):
+    if not _is_blank(c.email) and not EMAIL_RE.match(c.email or ""):
         check.invalid(
             "contact.email",
             "contact.email_invalid",
             "Cette adresse de courriel n'est pas valide : elle doit ressembler à "
             "prenom.nom@mairie.fr.",
         )
-    if _is_blank(c.phone):
-        check.need("contact.phone")
-    elif not PHONE_RE.match(normalize_phone(c.phone or "")):
+    if not _is_blank(c.phone) and not PHONE_RE.match(normalize_phone(c.phone or "")):
         check.invalid(
             "contact.phone",
             "contact.phone_invalid",
@@ -371,7 +333,7 @@ def _check_posts(check: _Check, app: Application, call: Call, today: dt.date) ->
     p = app.posts
     rule = call.posts
     if p.count is None:
-        check.need("posts.count")
+        pass  # missing answers come from the questionnaire
     elif p.count < rule.min:
         check.invalid(
             "posts.count",
@@ -387,9 +349,7 @@ def _check_posts(check: _Check, app: Application, call: Call, today: dt.date) ->
             "un besoin supérieur, réduisez la demande et contactez l'ANCT.",
             [rule.source],
         )
-    if p.contract_months is None:
-        check.need("posts.contract_months")
-    elif p.contract_months not in call.contract.months:
+    if p.contract_months is not None and p.contract_months not in call.contract.months:
         durations = " ou ".join(str(m) for m in call.contract.months)
         check.invalid(
             "posts.contract_months",
@@ -397,24 +357,13 @@ def _check_posts(check: _Check, app: Application, call: Call, today: dt.date) ->
             f"Choisissez un contrat de {durations} mois.",
             [call.contract.source],
         )
-    if p.start_date is None:
-        check.need("posts.start_date")
-    elif p.start_date < today:
+    if p.start_date is not None and p.start_date < today:
         check.invalid(
             "posts.start_date",
             "posts.start_date_past",
             "La date de démarrage souhaitée est passée : choisissez une date à venir.",
         )
-    for path, value in (
-        ("posts.salary_top_up", p.salary_top_up),
-        ("posts.candidate_identified", p.candidate_identified),
-        ("posts.consolidates_existing_posts", p.consolidates_existing_posts),
-    ):
-        if value is None:
-            check.need(path)
     if p.consolidates_existing_posts:
-        if _is_blank(p.consolidation_details):
-            check.need("posts.consolidation_details")
         if call.consolidation is None:
             check.reason(
                 "posts.consolidation_not_allowed",
@@ -437,9 +386,6 @@ def _check_posts(check: _Check, app: Application, call: Call, today: dt.date) ->
 
 def _check_coordinator(check: _Check, app: Application, call: Call) -> None:
     p = app.posts
-    if p.coordinator_wanted is None:
-        check.need("posts.coordinator_wanted")
-        return
     if not p.coordinator_wanted:
         return
     if call.coordinator is None:
@@ -452,7 +398,7 @@ def _check_coordinator(check: _Check, app: Application, call: Call) -> None:
         )
         return
     if p.coordinator_count is None:
-        check.need("posts.coordinator_count")
+        pass
     elif p.coordinator_count < 1:
         check.invalid(
             "posts.coordinator_count",
@@ -467,12 +413,6 @@ def _check_coordinator(check: _Check, app: Application, call: Call) -> None:
             f"{p.count}, ou augmentez le nombre de postes.",
             [call.coordinator.source],
         )
-    for path, value in (
-        ("posts.coordinator_justification", p.coordinator_justification),
-        ("posts.coordinator_scope", p.coordinator_scope),
-    ):
-        if _is_blank(value):
-            check.need(path)
     check.flag("coordinator")
     check.reason(
         "posts.coordinator",
@@ -485,8 +425,6 @@ def _check_coordinator(check: _Check, app: Application, call: Call) -> None:
 
 def _check_commitments(check: _Check, app: Application, call: Call) -> None:
     refused = [c for c in call.commitments if app.commitments.get(c.id) is not True]
-    for commitment in refused:
-        check.need(f"commitments.{commitment.id}")
     if refused and len(refused) < len(call.commitments):
         check.reason(
             "commitments.missing",
@@ -558,8 +496,14 @@ def evaluate(application: Application | Mapping[str, Any], call: Call, today: dt
         )
     else:
         check = ruleset(app, call, today)
+        # What is required and when it is asked is the questionnaire's: the rules add the
+        # answers they refuse.
+        for path in questionnaire.missing(app, call):
+            check.need(path)
     reasons = input_reasons + check.reasons
-    missing = sorted(check.missing, key=form_order)
+    missing = check.missing
+    if ruleset is not None:
+        missing = sorted(missing, key=questionnaire.form_order(call))
     subsidy, note = _subsidy(check, app, call)
     if subsidy is not None and call.amount_per_post.is_ceiling:
         check.flag("subsidy_ceiling")

@@ -20,15 +20,16 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
+from stdnum import luhn
 
 from core.accounts import hash_password
 from core.calls import Call, get_call
 from core.db import ApplicationRow, AuditEventRow, SubmissionRow, UserRow, get_engine
 from core.formatting import PARIS
-from core.models import StructureType
+from core.models import Application, StructureType
 from core.reference import categories_for_structure_type, departments
-from core.rules import review_date, tranches
-from core.storage import dossier_number
+from core.rules import asks_ess, evaluate
+from core.storage import SUBMITTABLE, dossier_number, filter_columns
 
 WAVE1 = "cnfs-2020-collectivites"
 WAVE2 = "cnfs-2021-structures-privees"
@@ -97,25 +98,12 @@ class SeedReport:
     seconds: float
 
 
-def _luhn_digit(digits: str) -> str:
-    """The digit that makes digits + it pass the Luhn check."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2 == 0:  # these get doubled once the check digit is appended
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return str((10 - total % 10) % 10)
-
-
 def fake_siret(n: int, public: bool) -> str:
     """A SIRET whose SIREN and SIRET keys are both valid (python-stdnum accepts it)."""
     siren8 = f"{(2 if public else 8)}{n % 10_000_000:07d}"
-    siren = siren8 + _luhn_digit(siren8)
+    siren = siren8 + luhn.calc_check_digit(siren8)
     nic4 = f"{n // 10_000_000 % 10_000:04d}"
-    return siren + nic4 + _luhn_digit(siren + nic4)
+    return siren + nic4 + luhn.calc_check_digit(siren + nic4)
 
 
 def _weighted(
@@ -132,8 +120,9 @@ def _moment(rng: random.Random, start: dt.date, end: dt.date) -> dt.datetime:
 
 
 def _application(
-    rng: random.Random, n: int, call: Call, dep_code: str, dep_name: str
+    rng: random.Random, n: int, call: Call, dep_code: str, dep_name: str, submitted_on: dt.date
 ) -> dict[str, Any]:
+    """Answers a structure could submit to this call on that day (the rules decide)."""
     public = call.audience == "public"
     structure_type, pattern = _weighted(rng, PUBLIC_TYPES if public else PRIVATE_TYPES)
     place = rng.choice(PLACES)
@@ -141,6 +130,10 @@ def _application(
     posts = rng.choices([1, 2, 3, 4, 5, 8, 10], weights=[50, 25, 12, 6, 4, 2, 1])[0]
     coordinator = posts >= 3 and rng.random() < 0.3
     consolidation = rng.random() < 0.05
+    ess = None
+    if asks_ess(call, structure_type):
+        ess = rng.choice(["esus_agrement", "commercial_ess"])
+    start = submitted_on + dt.timedelta(days=rng.randrange(15, 120))
     return {
         "call_id": call.id,
         "structure": {
@@ -153,7 +146,7 @@ def _application(
             "address": f"{rng.randrange(1, 120)} rue de la République, {place}",
             "france_services": rng.random() < 0.15,
             "qpv": rng.random() < 0.2,
-            "ess": None if public else "by_status",
+            "ess": ess,
             "priority_programmes": rng.sample(
                 ["Action cœur de ville", "Petites villes de demain", "Territoires d'industrie"],
                 k=rng.randrange(0, 2),
@@ -167,8 +160,8 @@ def _application(
         },
         "posts": {
             "count": posts,
-            "contract_months": rng.choice([24, 36]),
-            "start_date": "2021-04-01",
+            "contract_months": rng.choice(call.contract.months),
+            "start_date": start.isoformat(),
             "salary_top_up": rng.random() < 0.3,
             "places_of_activity": f"Médiathèque et maison France Services de {place}",
             "candidate_identified": rng.random() < 0.2,
@@ -177,59 +170,26 @@ def _application(
             "coordinator_wanted": coordinator,
             "coordinator_count": 1 if coordinator else None,
             "coordinator_justification": "Animation du réseau local" if coordinator else None,
+            "coordinator_scope": f"Communes du bassin de {place}" if coordinator else None,
         },
         "commitments": dict.fromkeys(call.commitment_ids(), True),
     }
 
 
-def _verdict(data: dict[str, Any], call: Call, submitted_on: dt.date) -> dict[str, Any]:
-    posts = data["posts"]
-    reasons = []
-    if posts["coordinator_wanted"]:
-        reasons.append(
-            {
-                "code": "posts.coordinator",
-                "message": call.coordinator.message if call.coordinator else "",
-                "sources": [call.coordinator.source] if call.coordinator else [],
-                "effect": "to_examine",
-                "field": "posts.coordinator_wanted",
-            }
-        )
-    if posts["consolidates_existing_posts"]:
-        reasons.append(
-            {
-                "code": "posts.consolidation",
-                "message": call.consolidation.message if call.consolidation else "",
-                "sources": [call.consolidation.source] if call.consolidation else [],
-                "effect": "to_examine",
-                "field": "posts.consolidates_existing_posts",
-            }
-        )
-    subsidy = posts["count"] * call.amount_per_post.value
-    return {
-        "status": "to_examine" if reasons else "eligible",
-        "reasons": reasons,
-        "missing": [],
-        "subsidy_eur": subsidy,
-        "subsidy_note": None,
-        "tranches": [t.model_dump(mode="json") for t in tranches(subsidy, call)],
-        "review_date": review_date(submitted_on, call.review.day_of_month).isoformat(),
-        "flags": [],
-    }
-
-
-def _columns(data: dict[str, Any]) -> dict[str, Any]:
-    s, p = data["structure"], data["posts"]
-    return {
-        "siret": s["siret"],
-        "structure_name": s["name"],
-        "structure_type": s["structure_type"],
-        "department": s["department"],
-        "posts_count": p["count"],
-        "coordinator_count": (p["coordinator_count"] or 0) if p["coordinator_wanted"] else 0,
-        "france_services": s["france_services"],
-        "qpv": s["qpv"],
-    }
+def _unfinished(rng: random.Random, data: dict[str, Any], call: Call) -> dict[str, Any]:
+    """A draft as applicants leave them: often incomplete, sometimes the wrong call."""
+    roll = rng.random()
+    if roll < 0.4:
+        ids = call.commitment_ids()
+        data["commitments"] = {cid: True for cid in ids[: rng.randrange(len(ids))]}
+    elif roll < 0.6:
+        data["contact"]["phone"] = None
+        data["posts"]["start_date"] = None
+    elif roll < 0.7:
+        others = PRIVATE_TYPES if call.audience == "public" else PUBLIC_TYPES
+        data["structure"]["structure_type"] = _weighted(rng, others)[0].value
+        data["structure"]["legal_category"] = None
+    return data
 
 
 def _next_id(conn: Connection, column: Any) -> int:
@@ -280,12 +240,18 @@ def seed_scale(
             app_id = first_app + i
             call = wave1 if rng.random() < 0.7 else wave2
             dep = rng.choices(deps, weights=weights)[0]
-            data = _application(rng, app_id, call, dep.code, dep.name)
-            submitted = i < count
             start = max(call.opens_on, dt.date(2020, 11, 17))
             at = _moment(rng, start, dt.date(2021, 6, 30))
+            day = at.astimezone(PARIS).date()
+            raw = _application(rng, app_id, call, dep.code, dep.name, day)
+            if i >= count:
+                raw = _unfinished(rng, raw, call)
+            answers = Application.model_validate(raw)
+            # Every verdict is the rules' own, as of the day it was given.
+            verdict = evaluate(answers, call, day)
+            submitted = i < count and verdict.status in SUBMITTABLE
+            data = answers.model_dump(mode="json")
             created_at = at - dt.timedelta(days=rng.randrange(0, 20), minutes=rng.randrange(600))
-            verdict = _verdict(data, call, at.astimezone(PARIS).date())
             apps.append(
                 {
                     "id": app_id,
@@ -293,13 +259,12 @@ def seed_scale(
                     "owner_id": first_user + i % owners,
                     "status": "submitted" if submitted else "draft",
                     "data": data,
-                    "verdict_status": verdict["status"]
-                    if submitted
-                    else rng.choice(["eligible", "to_examine", "incomplete", "ineligible", None]),
+                    "verdict_status": verdict.status.value,
+                    "subsidy_eur": verdict.subsidy_eur,
                     "version": 3 if submitted else 2,
                     "created_at": created_at,
                     "updated_at": at,
-                    **_columns(data),
+                    **filter_columns(answers),
                 }
             )
             actor = first_user + i % owners
@@ -321,7 +286,7 @@ def seed_scale(
                         "dossier_number": number,
                         "submitted_at": at,
                         "data": data,
-                        "verdict": verdict,
+                        "verdict": verdict.model_dump(mode="json"),
                         "call_version": call.version,
                         "commitments_version": call.commitments_version,
                         "pdf_sha256": None,
@@ -333,7 +298,7 @@ def seed_scale(
                         "actor_id": actor,
                         "application_id": app_id,
                         "action": "submitted",
-                        "detail": f"{number} ({verdict['status']})",
+                        "detail": f"{number} ({verdict.status.value})",
                     }
                 )
         for table, rows in (
@@ -356,7 +321,10 @@ def seed_scale(
         if conn.dialect.name == "sqlite":
             conn.execute(text("ANALYZE"))
     return SeedReport(
-        submitted=count, drafts=drafts, owners=owners, seconds=time.perf_counter() - started
+        submitted=len(subs),
+        drafts=total - len(subs),
+        owners=owners,
+        seconds=time.perf_counter() - started,
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core import clock, identifiers, reference
 from core.calls import get_call
 from core.db import ApplicationRow, AuditEventRow, SubmissionRow, UserRow
-from core.models import Application, Status, Verdict
+from core.models import SNAPSHOT, Application, Status, Verdict
 
 SUBMITTABLE = frozenset({Status.ELIGIBLE, Status.TO_EXAMINE})
 
@@ -184,7 +184,7 @@ class SubmissionRecord(BaseModel):
             application_id=row.application_id,
             dossier_number=row.dossier_number,
             submitted_at=row.submitted_at,
-            data=Application.model_validate(row.data),
+            data=Application.model_validate(row.data, context=SNAPSHOT),
             verdict=Verdict.model_validate(row.verdict),
             call_version=row.call_version,
             commitments_version=row.commitments_version,
@@ -250,7 +250,7 @@ def _int_column(value: int | None) -> int | None:
     return value if value is not None and -INT32_MAX <= value <= INT32_MAX else None
 
 
-def _columns(data: Application) -> dict[str, object]:
+def filter_columns(data: Application) -> dict[str, object]:
     """The answers copied into columns for filtering (only well-formed values)."""
     structure, posts = data.structure, data.posts
     coordinators = None  # unanswered
@@ -348,7 +348,7 @@ def create_application(
     _require_applicant(user)
     get_call(call_id)  # unknown call: KeyError with a French message
     data = (data or Application()).model_copy(update={"call_id": call_id})
-    columns = _columns(data)
+    columns = filter_columns(data)
     siret = normalize_siret(data.structure.siret)
     _check_duplicate(session, user=user, call_id=call_id, siret=siret, exclude_id=None)
     at = clock.now()
@@ -400,6 +400,28 @@ def list_applications(
     return [ApplicationRecord.from_row(row) for row in rows]
 
 
+def _update_draft_row(
+    session: Session, user: User, application_id: int, expected_version: int, **values: object
+) -> None:
+    """Update a draft still at expected_version, bumping it; StaleVersion or AlreadySubmitted
+    otherwise. The WHERE clause is the lock: of two writes from one version, one matches no row."""
+    result = session.execute(
+        update(ApplicationRow)
+        .where(
+            ApplicationRow.id == application_id,
+            ApplicationRow.version == expected_version,
+            ApplicationRow.status == "draft",
+        )
+        .values(version=ApplicationRow.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        current = _readable_row(session, user, application_id)
+        if current.status != "draft":
+            raise AlreadySubmitted()
+        raise StaleVersion()
+
+
 def save_draft(
     *,
     session: Session,
@@ -408,43 +430,33 @@ def save_draft(
     data: Application,
     expected_version: int,
     verdict_status: str | None = None,
+    subsidy_eur: int | None = None,
 ) -> ApplicationRecord:
     """Save the draft if nobody saved since expected_version; returns it with version + 1."""
     row = _writable_row(session, user, application_id, refresh=False)
     if row.status != "draft":
         raise AlreadySubmitted()
     data = data.model_copy(update={"call_id": row.call_id})
-    columns = _columns(data)
+    columns = filter_columns(data)
     siret = normalize_siret(data.structure.siret)
     if columns["siret"] is not None and columns["siret"] != row.siret:
         # An unchanged SIRET is already this row's, unique per call: no query on every save.
         _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
     saved_at = clock.now()
-    # The WHERE clause is the lock: of two saves from the same version, one matches no row.
     try:
-        result = session.execute(
-            update(ApplicationRow)
-            .where(
-                ApplicationRow.id == application_id,
-                ApplicationRow.version == expected_version,
-                ApplicationRow.status == "draft",
-            )
-            .values(
-                data=data.model_dump(mode="json"),
-                version=ApplicationRow.version + 1,
-                updated_at=saved_at,
-                verdict_status=verdict_status,
-                **columns,
-            )
-            .execution_options(synchronize_session=False)
+        _update_draft_row(
+            session,
+            user,
+            application_id,
+            expected_version,
+            data=data.model_dump(mode="json"),
+            updated_at=saved_at,
+            verdict_status=verdict_status,
+            subsidy_eur=_int_column(subsidy_eur),
+            **columns,
         )
     except IntegrityError:
         raise _duplicate_from_race(session, user=user, call_id=row.call_id, siret=siret) from None
-    if result.rowcount != 1:
-        current = _readable_row(session, user, application_id)
-        if current.status != "draft":
-            raise AlreadySubmitted()
-        raise StaleVersion()
     _audit(session, user=user, application_id=application_id, action="draft_saved")
     session.flush()
     # The UPDATE matched this very version: the saved record is known without reading it back.
@@ -488,26 +500,16 @@ def submit_application(
     if row.owner.email_confirmed_at is None:
         raise EmailNotConfirmed()
     at = clock.now()
-    result = session.execute(
-        update(ApplicationRow)
-        .where(
-            ApplicationRow.id == application_id,
-            ApplicationRow.version == expected_version,
-            ApplicationRow.status == "draft",
-        )
-        .values(
-            status="submitted",
-            version=ApplicationRow.version + 1,
-            updated_at=at,
-            verdict_status=verdict.status.value,
-        )
-        .execution_options(synchronize_session=False)
+    _update_draft_row(
+        session,
+        user,
+        application_id,
+        expected_version,
+        status="submitted",
+        updated_at=at,
+        verdict_status=verdict.status.value,
+        subsidy_eur=_int_column(verdict.subsidy_eur),
     )
-    if result.rowcount != 1:
-        current = _readable_row(session, user, application_id)
-        if current.status != "draft":
-            raise AlreadySubmitted()
-        raise StaleVersion()
     # The snapshot is what this transaction just locked, not what the caller believes.
     fresh = _readable_row(session, user, application_id)
     submission = SubmissionRow(

@@ -9,7 +9,9 @@ from core.calls import get_call
 from core.formatting import format_date_fr, to_paris
 from core.storage import DuplicateApplication, Role
 from pages import components, mail_components
-from pages.eligibility_panel import escape_md, open_dossier, status_badge, step_link
+from pages.components import escape_md
+from pages.eligibility_panel import status_badge
+from pages.step_nav import open_dossier, step_link
 
 _CONFIRM = "_cnfs_confirm_delete"  # the draft whose deletion awaits confirmation
 

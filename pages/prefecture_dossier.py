@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import journey, prefecture
-from core.fields import STEP_TITLES
+from core import prefecture, presentation, questionnaire
 from core.formatting import format_datetime_fr
 from core.storage import NotFound, Role
 from pages import components, opinion_panel
@@ -48,8 +47,12 @@ opinion_panel.opinion_form(
 st.subheader("Réponses déposées")
 answers = pd.DataFrame(
     [
-        {"Étape": STEP_TITLES[a.step], "Question": a.label, "Réponse": a.text}
-        for a in journey.recap(data, dossier.call)
+        {
+            "Étape": questionnaire.step_title(dossier.call, a.step),
+            "Question": a.label,
+            "Réponse": a.text,
+        }
+        for a in presentation.recap(data, dossier.call)
     ]
 )
 st.dataframe(answers, hide_index=True, width="stretch")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import journey, prefecture, review
-from core.fields import STEP_TITLES
+from core import prefecture, presentation, questionnaire, review
 from core.formatting import (
     EFFECT_LABELS_FR,
     event_detail_fr,
@@ -17,7 +16,7 @@ from core.formatting import (
 from core.models import STATUS_LABELS_FR
 from core.storage import NotFound, Role
 from pages import components, opinion_panel
-from pages.eligibility_panel import escape_md
+from pages.components import escape_md
 
 ACTION_LABELS_FR = {
     "created": "Candidature créée",
@@ -60,7 +59,7 @@ cols = st.columns(3)
 if submission:
     # Dossier numbers are too long for a metric's large figure.
     cols[0].markdown(f"N° de dossier  \n**{submission.dossier_number}**")
-    cols[1].metric("Déposée le", format_datetime_fr(submission.submitted_at))
+    cols[1].markdown(f"Déposée le  \n**{format_datetime_fr(submission.submitted_at)}**")
 else:
     cols[0].metric("État", "Brouillon")
     cols[1].metric("Dernière modification", format_datetime_fr(record.updated_at))
@@ -86,8 +85,12 @@ st.subheader("Réponses" + (" déposées" if submission else " du brouillon"))
 # The same answers, in the same words, as the applicant's summary and the PDF.
 answers = pd.DataFrame(
     [
-        {"Étape": STEP_TITLES[a.step], "Question": a.label, "Réponse": a.text}
-        for a in journey.recap(data, dossier.call)
+        {
+            "Étape": questionnaire.step_title(dossier.call, a.step),
+            "Question": a.label,
+            "Réponse": a.text,
+        }
+        for a in presentation.recap(data, dossier.call)
     ]
 )
 st.dataframe(answers, hide_index=True, width="stretch")

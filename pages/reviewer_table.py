@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import clock, exports, opinions, review
+from core import answer_export, clock, exports, opinions, review
 from core.calls import load_calls
 from core.downloads import Producer
 from core.formatting import count_fr, format_int
@@ -157,30 +157,41 @@ stamp = clock.today().isoformat()
 def _export(fmt: str) -> Producer:
     # Runs when the button is clicked, not on every rerun: the XLSX of 35,000 rows takes seconds.
     def produce(session, checked_user) -> bytes:
-        content, _ = exports.export_listing(
-            session=session, user=checked_user, filters=filters, fmt=fmt
-        )
+        if fmt == "answers":
+            content, _ = answer_export.answers_csv(
+                session=session, user=checked_user, filters=filters
+            )
+        else:
+            content, _ = exports.export_listing(
+                session=session, user=checked_user, filters=filters, fmt=fmt
+            )
         return content
 
     return produce
 
 
-c1, c2 = st.columns(2)
-with c1:
-    components.download_button(
-        "Télécharger en CSV",
-        _export("csv"),
-        file_name=f"candidatures-{stamp}.csv",
-        mime="text/csv",
-        disabled=total == 0,
-        icon=":material/download:",
-    )
-with c2:
-    components.download_button(
-        "Télécharger en XLSX",
-        _export("xlsx"),
-        file_name=f"candidatures-{stamp}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        disabled=total == 0,
-        icon=":material/download:",
-    )
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOADS = (  # (format, label, file name, type, help)
+    ("csv", "Télécharger en CSV", f"candidatures-{stamp}.csv", "text/csv", None),
+    ("xlsx", "Télécharger en XLSX", f"candidatures-{stamp}.xlsx", XLSX_MIME, None),
+    (
+        "answers",
+        "Toutes les réponses (CSV)",
+        f"reponses-{stamp}.csv",
+        "text/csv",
+        "Une colonne par question du questionnaire, dans les mots du récapitulatif.",
+    ),
+)
+for column, (fmt, label, file_name, mime, tip) in zip(
+    st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True
+):
+    with column:
+        components.download_button(
+            label,
+            _export(fmt),
+            file_name=file_name,
+            mime=mime,
+            disabled=total == 0,
+            icon=":material/download:",
+            help=tip,
+        )

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from core.calls import get_call
-from core.models import Declaration
+from core.models import Application, Declaration
 
 WAVE1 = "cnfs-2020-collectivites"
 WAVE2 = "cnfs-2021-structures-privees"
@@ -64,6 +64,42 @@ def complete_application(call_id: str = WAVE1, **changes: Any) -> dict[str, Any]
 
 
 TODAY = dt.date(2021, 2, 10)
+
+
+def application(call_id: str = WAVE1, **changes: Any) -> Application:
+    """complete_application() as a model."""
+    return Application.model_validate(complete_application(call_id, **changes))
+
+
+# Every optional answer given, with accents, typographic quotes and long texts: what the PDF
+# tests and the PDF bench print.
+RICH_ANSWERS: dict[str, Any] = {
+    "structure.siret": "21930066900017",
+    "structure.name": "Commune de L’Île-Saint-Œuf",
+    "structure.commune": "Saint-Œuf-sur-Marne",
+    "structure.address": "1 place de l’Hôtel de Ville, 93999 Saint-Œuf-sur-Marne",
+    "structure.france_services": True,
+    "structure.ess": "none",
+    "structure.priority_programmes": ["Action cœur de ville", "Petites villes de demain"],
+    "contact.name": "Marie-Noëlle Dupré",
+    "contact.email": "mairie@saint-oeuf.example",
+    "contact.phone": "01 23 45 67 89",
+    "posts.count": 3,
+    "posts.contract_months": 36,
+    "posts.salary_top_up": True,
+    "posts.places_of_activity": "Médiathèque Louise-Michel ; centre social « La Passerelle »",
+    "posts.consolidates_existing_posts": True,
+    "posts.consolidation_details": "Un médiateur à mi-temps dont le contrat s’achève en mars",
+    "posts.coordinator_wanted": True,
+    "posts.coordinator_count": 1,
+    "posts.coordinator_justification": "Douze lieux de médiation à animer en réseau",
+    "posts.coordinator_scope": "Les quatre quartiers prioritaires de la commune",
+}
+
+
+def rich_application(call_id: str = WAVE1, **changes: Any) -> Application:
+    """A complete application with every optional answer given (RICH_ANSWERS, then changes)."""
+    return application(call_id, **{**RICH_ANSWERS, **changes})
 
 
 # The deposit's declaration, as the person who files gives it on step 5.

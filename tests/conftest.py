@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core import accounts, auth
-from core.calls import get_call
 from core.db import dispose_engine, get_engine
 from core.models import Application, Contact, Posts, Structure
 from core.storage import Role, User
+from tests.builders import application
 from tests.databases import fresh_postgres_database
 
 POSTGRES_URL = os.environ.get("CNFS_TEST_POSTGRES_URL")
@@ -100,37 +100,18 @@ def admin(session: Session) -> User:
 
 
 def _complete_application() -> Application:
-    call = get_call(WAVE1)
-    return Application(
-        call_id=WAVE1,
-        structure=Structure(
-            siret=SAINT_DENIS_SIRET,
-            name="Commune de Saint-Denis",
-            structure_type="commune",
-            legal_category="7210",  # INSEE : commune et commune nouvelle
-            department="93",
-            commune="Saint-Denis",
-            address="2 place Victor Hugo, 93200 Saint-Denis",
-            france_services=False,
-            qpv=True,
-        ),
-        contact=Contact(
-            name="Camille Martin",
-            role="Secrétaire de mairie",
-            email="secretariat@mairie-saint-denis.fr",
-            phone="01 49 33 60 00",
-        ),
-        posts=Posts(
-            count=2,
-            contract_months=24,
-            start_date=dt.date(2021, 3, 1),
-            salary_top_up=False,
-            places_of_activity="Médiathèque centrale et maison de quartier Franc-Moisin",
-            candidate_identified=False,
-            consolidates_existing_posts=False,
-            coordinator_wanted=False,
-        ),
-        commitments=dict.fromkeys(call.commitment_ids(), True),
+    return application(
+        WAVE1,
+        **{
+            "structure.siret": SAINT_DENIS_SIRET,
+            "structure.name": "Commune de Saint-Denis",
+            "structure.commune": "Saint-Denis",
+            "structure.address": "2 place Victor Hugo, 93200 Saint-Denis",
+            "contact.name": "Camille Martin",
+            "contact.email": "secretariat@mairie-saint-denis.fr",
+            "contact.phone": "01 49 33 60 00",
+            "posts.places_of_activity": "Médiathèque centrale et maison de quartier Franc-Moisin",
+        },
     )
 
 

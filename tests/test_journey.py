@@ -9,7 +9,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from core import journey, rules, storage
+from core import journey, presentation, questionnaire, rules, storage
 from core.calls import get_call
 from core.models import Application, Declaration, Effect, Status, StructureType
 from core.storage import AlreadySubmitted, DuplicateApplication, NotSubmittable, StaleVersion
@@ -113,7 +113,7 @@ def test_bad_siret_is_kept_as_typed_with_a_reason_on_its_field(session, applican
         today=TODAY,
     )
     assert record.data.structure.siret == "2193OO662"
-    [reason] = journey.field_reasons(verdict, "structure.siret")
+    [reason] = presentation.field_reasons(verdict, "structure.siret")
     assert reason.code == "structure.siret_format"
 
 
@@ -223,9 +223,11 @@ def test_next_step_follows_the_verdict(session, applicant, draft):
     record, verdict = journey.load(
         session=session, user=applicant, application_id=draft.id, today=TODAY
     )
-    assert journey.next_step(record, verdict).text.startswith("À compléter : étape 1 — Structure")
+    assert presentation.next_step(record, verdict).text.startswith(
+        "À compléter : étape 1 — Structure"
+    )
     record, verdict = _fill(session, applicant, draft, complete_application(WAVE1))
-    assert journey.next_step(record, verdict) == journey.NextStep(
+    assert presentation.next_step(record, verdict) == presentation.NextStep(
         5, "Prête à être déposée : étape 5 — Récapitulatif et dépôt."
     )
     record, verdict = journey.update_draft(
@@ -236,7 +238,7 @@ def test_next_step_follows_the_verdict(session, applicant, draft):
         expected_version=record.version,
         today=TODAY,
     )
-    assert journey.next_step(record, verdict).text.startswith(
+    assert presentation.next_step(record, verdict).text.startswith(
         "Non éligible : voir les motifs à l'étape 1"
     )
 
@@ -246,12 +248,12 @@ def test_problems_are_grouped_by_the_step_that_asks_them():
     data = complete_application(WAVE1, **{"contact.email": "pas-une-adresse", "posts.count": None})
     data["commitments"]["reporting"] = False
     verdict = journey.rules.evaluate(data, call, TODAY)
-    found = journey.problems(verdict, call)
+    found = presentation.problems(verdict, call)
     assert [(p.step, p.label) for p in found] == [
         (1, "Courriel du contact"),
         (2, "Nombre de postes demandés"),
-        # Without its final full stop: the page adds « : Réponse manquante. » after it.
-        (4, "Engagement : " + next(c.text for c in call.commitments if c.id == "reporting")[:-1]),
+        # One label per commitment, the same on every screen and in the PDF.
+        (4, "Engagement n° 11 : " + next(c.text for c in call.commitments if c.id == "reporting")),
     ]
     assert found[0].message.startswith("Cette adresse de courriel n'est pas valide")
     assert {p.effect for p in found} == {Effect.INCOMPLETE}
@@ -275,14 +277,14 @@ def test_ess_question_only_for_private_types_that_need_it(call_id, structure_typ
 def test_recap_and_money_are_in_french():
     call = get_call(WAVE1)
     data = Application.model_validate(complete_application(WAVE1))
-    answers = {a.label: a.text for a in journey.recap(data, call)}
+    answers = {a.label: a.text for a in presentation.recap(data, call)}
     assert answers["Date de démarrage souhaitée"] == "1er mars 2021"
     assert answers["Type de structure"] == "Commune"
     assert answers["Durée du contrat"] == "24 mois"
     assert answers["Département"] == "93 — Seine-Saint-Denis"
     assert "Justification du poste coordinateur" not in answers  # not wanted, not shown
     verdict = journey.rules.evaluate(data, call, TODAY)
-    lines = [_plain_spaces(line) for line in journey.tranche_lines(verdict, call)]
+    lines = [_plain_spaces(line) for line in presentation.tranche_lines(verdict, call)]
     assert lines == [
         "20 % — 20 000 € — dans le mois suivant la signature de la convention",
         "30 % — 30 000 € — 6 mois après la signature de la convention",
@@ -297,21 +299,28 @@ def _plain_spaces(text: str) -> str:
 def test_help_texts_quote_the_call():
     call = get_call(WAVE1)
     app = Application()
-    assert "(Source : AMI collectivités §II.3)" in journey.help_text(
+    assert "(Source : AMI collectivités §II.3)" in presentation.help_text(
         "posts.contract_months", call, app
     )
-    count_help = _plain_spaces(journey.help_text("posts.count", call, app))
+    count_help = _plain_spaces(presentation.help_text("posts.count", call, app))
     assert "50 000 € par poste pour 24 mois" in count_help
     assert (
-        journey.help_text("commitments.reporting", call, app) == "Source : AMI collectivités §III.2"
+        presentation.help_text("commitments.reporting", call, app)
+        == "Source : AMI collectivités §III.2"
     )
 
 
 def test_priority_programmes_come_from_the_call_and_qpv_has_its_own_question():
     call = get_call(WAVE1)
-    assert "QPV" not in " ".join(journey.programme_choices(call))  # asked by structure.qpv
-    assert "annexe 2" in journey.help_text("structure.priority_programmes", call, Application())
-    assert journey.programme_choices(call) == [
+    assert "QPV" not in " ".join(
+        questionnaire.options(questionnaire.question(call, "structure.priority_programmes"), call)
+    )  # asked by structure.qpv
+    assert "annexe 2" in presentation.help_text(
+        "structure.priority_programmes", call, Application()
+    )
+    assert questionnaire.options(
+        questionnaire.question(call, "structure.priority_programmes"), call
+    ) == [
         "Action cœur de ville",
         "Petites villes de demain",
         "Territoires d'industrie",
@@ -320,7 +329,7 @@ def test_priority_programmes_come_from_the_call_and_qpv_has_its_own_question():
 
 
 def test_structure_types_funded_by_the_call_come_first():
-    choices = journey.structure_type_choices(get_call(WAVE2))
+    choices = questionnaire.structure_type_choices(get_call(WAVE2))
     assert choices[:4] == [
         StructureType.ASSOCIATION,
         StructureType.FONDATION,

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.orm import Session
 
-from core.db import Base, _create_engine, alembic_config, dispose_engine, get_engine, upgrade
+from core import review
+from core.calls import get_call
+from core.db import (
+    ApplicationRow,
+    Base,
+    UTCDateTime,
+    _create_engine,
+    alembic_config,
+    dispose_engine,
+    get_engine,
+    upgrade,
+)
+from core.models import SNAPSHOT, Application, Verdict
+from core.pdf import pdf_sha256, render_application
+from core.storage import Role, User
+from tests.builders import SIRET_OTHER, WAVE1, complete_application
 
 TABLES = {
     "users",
@@ -83,6 +104,124 @@ def test_indexes_for_reviewer_filters_exist(engine):
     indexed = {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("applications")}
     for column in ("status", "department", "verdict_status", "structure_type"):
         assert ("call_id", column) in indexed
+
+
+# --- 0001 -> head: a database built by the first schema, with a submitted application ---------
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "submitted_pdfs.json").read_text())
+SUBMITTED_AT = dt.datetime(2021, 2, 10, 14, 5, tzinfo=dt.UTC)
+
+
+def _seed_revision_0001(url: str) -> dict[str, int]:
+    """Rows as the code of revision 0001 wrote them: a submitted dossier and a draft."""
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0001")
+    case = GOLDEN["cases"]["commune, wave 1"]
+    call = get_call(case["call"])
+    data, verdict = case["data"], Verdict.model_validate(case["verdict"])
+    draft = complete_application(WAVE1, **{"structure.siret": SIRET_OTHER, "posts.count": 3})
+    plain = create_engine(url)
+    users = sa.table(
+        "users",
+        *(sa.column(c) for c in ("id", "email", "name", "password_hash", "role")),
+        sa.column("created_at", UTCDateTime()),
+    )
+    applications = sa.table(
+        "applications",
+        *(sa.column(c) for c in ("id", "call_id", "owner_id", "status", "verdict_status")),
+        *(sa.column(c) for c in ("version", "siret", "structure_name", "posts_count")),
+        sa.column("data", sa.JSON()),
+        sa.column("created_at", UTCDateTime()),
+        sa.column("updated_at", UTCDateTime()),
+    )
+    submissions = sa.table(
+        "submissions",
+        *(sa.column(c) for c in ("id", "application_id", "dossier_number", "call_version")),
+        *(sa.column(c) for c in ("commitments_version", "pdf_sha256")),
+        sa.column("data", sa.JSON()),
+        sa.column("verdict", sa.JSON()),
+        sa.column("submitted_at", UTCDateTime()),
+    )
+    try:
+        with plain.begin() as conn:
+            conn.execute(
+                sa.insert(users).values(
+                    id=1,
+                    email="mairie@example.fr",
+                    name="Mairie",
+                    password_hash="x",
+                    role="applicant",
+                    created_at=SUBMITTED_AT,
+                )
+            )
+            for app_id, status, answers in ((12, "submitted", data), (13, "draft", draft)):
+                conn.execute(
+                    sa.insert(applications).values(
+                        id=app_id,
+                        call_id=WAVE1,
+                        owner_id=1,
+                        status=status,
+                        version=3,
+                        verdict_status=verdict.status.value,
+                        siret=answers["structure"]["siret"],
+                        structure_name=answers["structure"]["name"],
+                        posts_count=answers["posts"]["count"],
+                        data=answers,
+                        created_at=SUBMITTED_AT,
+                        updated_at=SUBMITTED_AT,
+                    )
+                )
+            conn.execute(
+                sa.insert(submissions).values(
+                    id=1,
+                    application_id=12,
+                    dossier_number="CNFS-2021-000012",
+                    call_version=call.version,
+                    commitments_version=call.commitments_version,
+                    pdf_sha256=case["sha256"],
+                    data=data,
+                    verdict=verdict.model_dump(mode="json"),
+                    submitted_at=SUBMITTED_AT,
+                )
+            )
+    finally:
+        plain.dispose()
+    return {"submitted": 12, "draft": 13}
+
+
+def test_upgrade_from_0001_keeps_submitted_dossiers_and_their_pdf_hash(database_url):
+    ids = _seed_revision_0001(database_url)
+    reviewer = User(id=99, email="anct@example.fr", name="ANCT", role=Role.REVIEWER)
+    try:
+        engine = get_engine(database_url)  # migrates to head
+        assert _current(engine) == _head()
+        with Session(engine) as session:
+            dossier = review.get_dossier(
+                session=session, user=reviewer, application_id=ids["submitted"]
+            )
+            assert dossier.submission.dossier_number == "CNFS-2021-000012"
+            assert review.dossier_pdf(dossier).matches is True
+            subsidies = dict(
+                session.execute(sa.select(ApplicationRow.id, ApplicationRow.subsidy_eur)).all()
+            )
+        # The submitted one from its frozen verdict, the draft from its answers' verdict.
+        assert subsidies == {ids["submitted"]: 100_000, ids["draft"]: 150_000}
+    finally:
+        dispose_engine(database_url)
+
+
+def test_each_golden_pdf_is_rendered_again_byte_for_byte():
+    for name, case in GOLDEN["cases"].items():
+        call = get_call(case["call"])
+        content = render_application(
+            Application.model_validate(case["data"], context=SNAPSHOT),
+            Verdict.model_validate(case["verdict"]),
+            call,
+            dossier_number="CNFS-2021-000012",
+            submitted_at=SUBMITTED_AT,
+            generated_at=SUBMITTED_AT,
+        )
+        assert pdf_sha256(content) == case["sha256"], name
 
 
 def test_upgrade_from_the_previous_schema_keeps_accounts_and_adds_login_throttles(database_url):

@@ -129,11 +129,12 @@ def test_dossier_view(apps, reviewer):
     history = at.dataframe[2].value
     assert list(history["Action"]) == [
         "Candidature créée",
+        "Brouillon enregistré",  # the declaration of who files, saved with the deposit
         "Candidature déposée",
         "Empreinte du PDF enregistrée",
     ]
     # The reviewer reads the call's title and a French status, not internal codes.
-    created, submitted = history["Détail"].iloc[0], history["Détail"].iloc[1]
+    created, submitted = history["Détail"].iloc[0], history["Détail"].iloc[2]
     assert created == get_call("cnfs-2021-structures-privees").title
     assert submitted.startswith("CNFS-2021-") and submitted.endswith(" (À examiner)")
 

@@ -15,12 +15,9 @@ from core.calls import get_call
 from core.formatting import format_date_fr, format_datetime_fr, format_eur
 from core.models import (
     Application,
-    Contact,
     Effect,
-    Posts,
     Reason,
     Status,
-    Structure,
     Tranche,
     Verdict,
 )
@@ -32,6 +29,7 @@ from core.pdf import (
     render_application,
     visual_order,
 )
+from tests.builders import rich_application
 
 GENERATED = dt.datetime(2021, 1, 20, 9, 31, tzinfo=dt.UTC)
 SUBMITTED = dt.datetime(2021, 1, 20, 9, 30, tzinfo=dt.UTC)
@@ -47,43 +45,9 @@ def call():
 
 @pytest.fixture
 def application(call):
-    return Application(
-        call_id=call.id,
-        structure=Structure(
-            siret="21930066900017",
-            name="Commune de L’Île-Saint-Œuf",
-            structure_type="commune",
-            legal_category="7210",
-            department="93",
-            commune="Saint-Œuf-sur-Marne",
-            address="1 place de l’Hôtel de Ville, 93999 Saint-Œuf-sur-Marne",
-            france_services=True,
-            qpv=True,
-            ess="none",
-            priority_programmes=["Action cœur de ville", "Petites villes de demain"],
-        ),
-        contact=Contact(
-            name="Marie-Noëlle Dupré",
-            role="Secrétaire de mairie",
-            email="mairie@saint-oeuf.example",
-            phone="01 23 45 67 89",
-        ),
-        posts=Posts(
-            count=3,
-            contract_months=36,
-            start_date=dt.date(2021, 3, 1),
-            salary_top_up=True,
-            places_of_activity="Médiathèque Louise-Michel ; centre social « La Passerelle »",
-            candidate_identified=False,
-            consolidates_existing_posts=True,
-            consolidation_details="Un médiateur à mi-temps dont le contrat s’achève en mars",
-            coordinator_wanted=True,
-            coordinator_count=1,
-            coordinator_justification="Douze lieux de médiation à animer en réseau",
-            coordinator_scope="Les quatre quartiers prioritaires de la commune",
-        ),
-        commitments={c.id: True for c in call.commitments[:-1]},
-    )
+    app = rich_application(call.id)
+    app.commitments[call.commitments[-1].id] = False
+    return app
 
 
 def render(application, call, *, verdict=None, draft=False, generated_at=GENERATED) -> bytes:

@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import select, update
 from stdnum.fr import siret as stdnum_siret
 
-from core import review, storage
+from core import review, rules, storage
+from core.calls import get_call
 from core.db import ApplicationRow, SubmissionRow
 from core.exports import export_listing, prefect_sheet
+from core.formatting import PARIS
 from core.models import Application, Status, Verdict
 from core.review import ReviewFilters
 from core.scale_seed import seed_scale
@@ -260,7 +262,13 @@ def test_dossier_has_snapshot_verdict_and_history(session, reviewer, apps):
     assert dossier.submission is not None
     assert dossier.submission.verdict.status == Status.TO_EXAMINE
     assert any(r.sources for r in dossier.submission.verdict.reasons)
-    assert [e.action for e in dossier.events] == ["created", "submitted", "pdf_recorded"]
+    # The deposit first saves who files (the declaration), then freezes the snapshot.
+    assert [e.action for e in dossier.events] == [
+        "created",
+        "draft_saved",
+        "submitted",
+        "pdf_recorded",
+    ]
 
 
 def test_unknown_dossier(session, reviewer):
@@ -311,3 +319,33 @@ def test_scale_seed_inserts_valid_varied_applications(engine, session, reviewer,
     dossier = review.get_dossier(session=session, user=reviewer, application_id=1)
     assert dossier.submission is not None
     assert review.dossier_pdf(dossier).matches is None  # seeded without a PDF
+
+
+def test_every_seeded_verdict_is_the_rules_own(engine, session):
+    # A sample of the scale seed: only states production can reach.
+    seed_scale(engine, count=150, drafts=60, seed=11)
+    rows = session.execute(
+        select(ApplicationRow, SubmissionRow).outerjoin(
+            SubmissionRow, SubmissionRow.application_id == ApplicationRow.id
+        )
+    ).all()
+    statuses = set()
+    for app, sub in rows:
+        call = get_call(app.call_id)
+        answers = Application.model_validate(sub.data if sub else app.data)
+        on = (sub.submitted_at if sub else app.updated_at).astimezone(PARIS).date()
+        verdict = rules.evaluate(answers, call, on)
+        statuses.add((app.status, verdict.status))
+        assert app.verdict_status == verdict.status.value
+        assert app.subsidy_eur == verdict.subsidy_eur
+        assert (
+            storage.filter_columns(answers).items()
+            <= {k: getattr(app, k) for k in storage.filter_columns(answers)}.items()
+        )
+        if sub is not None:
+            assert verdict.status in storage.SUBMITTABLE
+            assert sub.verdict == verdict.model_dump(mode="json")
+    submitted = {v for s, v in statuses if s == "submitted"}
+    drafts = {v for s, v in statuses if s == "draft"}
+    assert submitted <= storage.SUBMITTABLE and len(submitted) == 2
+    assert {Status.INCOMPLETE, Status.INELIGIBLE} <= drafts

@@ -1,0 +1,36 @@
+"""The generic step page: the questions of one step, as the call's questionnaire lists them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import questionnaire
+from pages.components import escape_md
+from pages.step_form import StepForm
+
+
+def render_step(number: int) -> None:
+    """Render step `number` of the current application (the summary step has its own page)."""
+    with StepForm(number) as form:
+        step = questionnaire.questionnaire_for(form.call).step(number)
+        if step.kind == "summary":
+            from pages.summary import render_summary
+
+            render_summary(form)
+            return
+        for text in questionnaire.notices(form.call, number, form.data):
+            st.info(escape_md(text))
+        if step.intro:
+            st.write(escape_md(step.intro))
+        section = None
+        for question in questionnaire.questions(form.call):
+            # Conditions are read against the answers saved so far on this very run, so a
+            # question appears as soon as the answer it depends on is given.
+            if question.step != number:
+                continue
+            if not questionnaire.holds(question.question.asked_when, form.data, form.call):
+                continue
+            if question.question.section and question.question.section != section:
+                section = question.question.section
+                st.subheader(section, anchor=False)
+            form.ask(question)

@@ -1,0 +1,340 @@
+"""One step of the current application: header and step bar, widgets bound to the draft, panel.
+
+The draft stored by core is the only state: widgets are filled from it and every change is saved
+at once (core.journey.update_draft), so leaving a step, reloading or coming back tomorrow loses
+nothing. Widget keys only carry what the browser sent since the last save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from core import clock, journey, presentation, questionnaire
+from core.calls import Call, get_call
+from core.formatting import format_bool_fr
+from core.questionnaire import FormQuestion
+from core.storage import DuplicateApplication, NotFound, Role, StaleVersion, User
+from pages import components
+from pages.components import escape_md
+from pages.eligibility_panel import eligibility_panel, reason_box
+from pages.step_nav import HOME_PAGE, current_dossier, forget_dossier, step_link
+
+
+def _text_in(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _text_out(value: Any) -> str | None:
+    return (value or "").strip() or None
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class StepForm:
+    """Used as `with StepForm(1) as form:`; widgets go to the main column, the eligibility
+    panel to the right column once the step has saved its changes."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+        self.user: User = components.require_user(Role.APPLICANT)
+        self.today = clock.today()
+        application_id = current_dossier()
+        if application_id is None:
+            st.title(f"Étape {step}")
+            st.info("Choisissez d'abord une candidature, ou créez-en une, depuis l'accueil.")
+            st.page_link(HOME_PAGE, label="Aller à l'accueil", icon=":material/home:")
+            st.stop()
+        try:
+            with components.db() as session:
+                self.record, self.verdict = journey.load(
+                    session=session, user=self.user, application_id=application_id, today=self.today
+                )
+        except NotFound as exc:
+            forget_dossier()
+            st.error(str(exc))
+            st.page_link(HOME_PAGE, label="Retour à l'accueil", icon=":material/home:")
+            st.stop()
+        self.call: Call = get_call(self.record.call_id)
+        self.steps = questionnaire.steps(self.call)
+        self.read_only = self.record.status != "draft"
+        self._version_key = f"_cnfs_v:{self.record.id}"
+        self._base_key = f"_cnfs_base:{self.record.id}"
+        self._notice_key = f"_cnfs_notice:{self.record.id}"
+        synced = st.session_state.get(self._version_key)
+        # Another tab (or a refused save) moved the stored version under this tab's widgets.
+        self.stale = synced is not None and synced != self.record.version and not self.read_only
+        self.base = st.session_state.get(self._base_key) if self.stale else self.record.data
+        self.lost: list[str] = []
+        self.errors: dict[str, tuple[str, int | None]] = {}
+        self._remember()
+        self._header()
+        self.notice = st.container()
+        self.main, self.side = st.columns([3, 2], gap="large")
+
+    def __enter__(self) -> StepForm:
+        self.main.__enter__()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        self.main.__exit__(exc_type, exc, tb)
+        if exc_type is not None:
+            return False
+        with self.main:
+            self._footer()
+        with self.side:
+            eligibility_panel(
+                self.record.id,
+                self.verdict,
+                self.call,
+                submitted=self.read_only,
+                current_step=self.step,
+            )
+        self._notices()
+        return False
+
+    @property
+    def data(self):
+        return self.record.data
+
+    def heading(self, step: int) -> str:
+        return presentation.step_heading(self.call, step)
+
+    def _remember(self) -> None:
+        st.session_state[self._version_key] = self.record.version
+        st.session_state[self._base_key] = self.record.data
+
+    def _header(self) -> None:
+        st.title(self.heading(self.step), anchor=False)
+        name = self.record.data.structure.name or "structure non renseignée"
+        st.caption(escape_md(f"Candidature n° {self.record.id} — {name} — {self.call.short_title}"))
+        steps_with_problems = {p.step for p in presentation.problems(self.verdict, self.call)}
+        last = presentation.submit_step(self.call)
+        columns = st.columns(len(self.steps))
+        for column, (number, step) in zip(columns, enumerate(self.steps, 1), strict=True):
+            done = number not in steps_with_problems and number != last
+            icon = ":material/check_circle:" if done else ":material/radio_button_unchecked:"
+            if number == self.step:
+                icon = ":material/arrow_right:"
+            with column:
+                step_link(
+                    number,
+                    self.record.id,
+                    label=f"{number}. {step.short}",
+                    icon=icon,
+                    disabled=number == self.step,
+                )
+        if self.read_only and self.record.submission is not None:
+            st.info(
+                f"Candidature déposée (dossier {self.record.submission.dossier_number}) : elle "
+                "n'est plus modifiable.",
+                icon=":material/lock:",
+            )
+
+    def _footer(self) -> None:
+        st.divider()
+        left, right = st.columns(2)
+        if self.step > 1:
+            with left:
+                step_link(
+                    self.step - 1,
+                    self.record.id,
+                    label=f"Étape précédente : {self.steps[self.step - 2].title}",
+                    icon=":material/arrow_back:",
+                )
+        if self.step < len(self.steps):
+            with right:
+                step_link(
+                    self.step + 1,
+                    self.record.id,
+                    label=f"Étape suivante : {self.steps[self.step].title}",
+                    icon=":material/arrow_forward:",
+                )
+        if not self.read_only and self.step != presentation.submit_step(self.call):
+            st.caption("Chaque réponse est enregistrée dès que vous la saisissez.")
+            components.autosave_typing()  # makes that sentence true before Enter or Tab
+
+    def _notices(self) -> None:
+        pending = st.session_state.pop(self._notice_key, None)
+        with self.notice:
+            if self.lost:
+                labels = ", ".join(f"« {label} »" for label in self.lost)
+                st.warning(
+                    escape_md(
+                        (pending or str(StaleVersion()))
+                        + f" Votre saisie pour {labels} n'a pas été enregistrée : la version "
+                        "enregistrée est affichée ci-dessous ; saisissez à nouveau ce qui doit "
+                        "l'être."
+                    ),
+                    icon=":material/sync_problem:",
+                )
+            elif pending:
+                st.warning(escape_md(pending), icon=":material/sync_problem:")
+            elif self.stale:
+                st.info(
+                    "Cette candidature a été modifiée dans un autre onglet : la dernière version "
+                    "enregistrée est affichée.",
+                    icon=":material/sync:",
+                )
+
+    # --- binding --------------------------------------------------------------------------
+
+    def key(self, path: str) -> str:
+        return f"f:{self.record.id}:{path}"
+
+    def bind(
+        self,
+        question: FormQuestion,
+        widget: Callable[..., Any],
+        to_widget: Callable[[Any], Any],
+        from_widget: Callable[[Any], Any],
+        **kwargs: Any,
+    ) -> Any:
+        """Fill the widget from the draft, render it, save a change, show its messages."""
+        path, label = question.path, question.label
+        key = self.key(path)
+        shown = to_widget(questionnaire.value_at(self.record.data, path))
+        state = st.session_state
+        if self.read_only or key not in state:
+            state[key] = shown
+        elif self.stale:
+            typed = from_widget(state[key])
+            before = from_widget(to_widget(questionnaire.value_at(self.base, path)))
+            if typed != before and typed != from_widget(shown):
+                self.lost.append(label)
+            state[key] = shown
+        value = from_widget(widget(label, key=key, disabled=self.read_only, **kwargs))
+        if not self.read_only and not self.stale and value != from_widget(shown):
+            self._save(path, value)
+        self._messages(path)
+        return value
+
+    def _save(self, path: str, value: Any) -> None:
+        try:
+            with components.db() as session:
+                self.record, self.verdict = journey.update_draft(
+                    session=session,
+                    user=self.user,
+                    application_id=self.record.id,
+                    changes={path: value},
+                    expected_version=self.record.version,
+                    today=self.today,
+                )
+        except StaleVersion as exc:  # includes AlreadySubmitted
+            # Rerun against the stored version; the stale path tells the user what was lost.
+            st.session_state[self._notice_key] = str(exc)
+            st.session_state[self._version_key] = -1
+            st.rerun()
+        except DuplicateApplication as exc:
+            self.errors[path] = (str(exc), exc.existing_id)
+        except journey.InvalidAnswer as exc:
+            self.errors[path] = (str(exc), None)
+        else:
+            self._remember()
+
+    def _messages(self, path: str) -> None:
+        if path in self.errors:
+            message, existing_id = self.errors[path]
+            # The verdict still judges the stored answer, so its messages would mislead here.
+            st.error(
+                escape_md(f"{message} Cette saisie n'a pas été enregistrée."),
+                icon=":material/error:",
+            )
+            if existing_id is not None:
+                step_link(1, existing_id, label=f"Ouvrir la candidature n° {existing_id}")
+            return
+        if self.read_only:
+            return
+        for reason in presentation.field_reasons(self.verdict, path):
+            reason_box(reason)
+
+    # --- one question, whatever its widget --------------------------------------------------
+
+    def ask(self, question: FormQuestion) -> Any:
+        """Render the question's widget as the questionnaire describes it."""
+        q, call = question.question, self.call
+        help_text = questionnaire.help_text(question, call, self.record.data)
+        common: dict[str, Any] = {"help": None if q.help_as_caption else help_text}
+        placeholder = questionnaire.placeholder(question, call)
+        if q.widget in ("text", "long_text"):
+            widget = st.text_input if q.widget == "text" else st.text_area
+            if placeholder:
+                common["placeholder"] = placeholder
+            value = self.bind(question, widget, _text_in, _text_out, **common)
+        elif q.widget == "number":
+            value = self.bind(
+                question,
+                st.number_input,
+                _same,
+                lambda v: None if v is None else int(v),
+                value=None,
+                step=1,
+                min_value=int(q.min) if q.min is not None else None,
+                max_value=int(q.max) if q.max is not None else None,
+                **common,
+            )
+        elif q.widget == "yes_no":
+            value = self.bind(
+                question,
+                st.radio,
+                _same,
+                _same,
+                options=[True, False],
+                format_func=format_bool_fr,
+                index=None,
+                horizontal=True,
+                **common,
+            )
+        elif q.widget == "choice":
+            value = self._choice(question, common)
+        elif q.widget == "multi":
+            options = questionnaire.options(question, call)
+            value = self.bind(
+                question,
+                st.multiselect,
+                lambda v: [x for x in (v or []) if x in options],
+                lambda v: list(v or []),
+                options=options,
+                format_func=lambda v: questionnaire.option_label(question, call, v),
+                placeholder=q.empty or "Choisissez dans la liste",
+                **common,
+            )
+        elif q.widget == "date":
+            value = self.bind(
+                question, st.date_input, _same, _same, value=None, format="DD/MM/YYYY", **common
+            )
+        elif q.widget == "checkbox":
+            # The call's own text (trusted data), wrapped in full: every word of a commitment
+            # must be readable before ticking it.
+            value = self.bind(question, st.checkbox, bool, bool, wrap=True, **common)
+        else:  # items, file: the questionnaire may ask them, this portal does not take them yet
+            st.warning(
+                escape_md(f"{question.label} : cette réponse ne peut pas encore être saisie ici."),
+                icon=":material/construction:",
+            )
+            return None
+        if q.help_as_caption and help_text:
+            st.caption(escape_md(help_text))
+        return value
+
+    def _choice(self, question: FormQuestion, common: dict[str, Any]) -> Any:
+        options = questionnaire.options(question, self.call)
+        kwargs: dict[str, Any] = dict(common)
+        if question.question.radio:
+            kwargs["horizontal"] = True
+        else:
+            kwargs["placeholder"] = "Choisissez dans la liste"
+        return self.bind(
+            question,
+            st.radio if question.question.radio else st.selectbox,
+            lambda v: v if v in options else None,
+            _same,
+            options=options,
+            format_func=lambda v: questionnaire.option_label(question, self.call, v),
+            index=None,
+            **kwargs,
+        )

@@ -1,0 +1,56 @@
+"""Which application is open and how to move between its steps (URLs kept across reloads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from pages import components
+
+HOME_PAGE = "pages/applicant_home.py"
+# One page file per step number: their URLs are bookmarked and linked, so they stay.
+STEP_PAGES = {
+    1: "pages/step_1_structure.py",
+    2: "pages/step_2_postes.py",
+    3: "pages/step_3_coordinateur.py",
+    4: "pages/step_4_engagements.py",
+    5: "pages/step_5_recapitulatif.py",
+}
+DOSSIER_PARAM = "dossier"
+NEXT_ICON = ":material/arrow_forward:"
+DOSSIER_KEY = "_cnfs_dossier"
+
+
+def current_dossier() -> int | None:
+    """The open application: ?dossier= in the URL (so a reload keeps it), else this tab's."""
+    raw = st.query_params.get(DOSSIER_PARAM)
+    if raw is not None:
+        dossier = components.parse_id(raw)
+        if dossier is not None:
+            st.session_state[DOSSIER_KEY] = dossier
+            return dossier
+        del st.query_params[DOSSIER_PARAM]
+    dossier = st.session_state.get(DOSSIER_KEY)
+    if dossier is not None:
+        st.query_params[DOSSIER_PARAM] = str(dossier)
+    return dossier
+
+
+def forget_dossier() -> None:
+    st.session_state.pop(DOSSIER_KEY, None)
+
+
+def open_dossier(application_id: int, step: int) -> None:
+    """Make this application the current one and go to one of its steps."""
+    st.session_state[DOSSIER_KEY] = application_id
+    st.switch_page(STEP_PAGES[step], query_params={DOSSIER_PARAM: str(application_id)})
+
+
+def step_link(step: int, application_id: int, *, label: str, **kwargs: Any) -> None:
+    st.page_link(
+        STEP_PAGES[step],
+        label=label,
+        query_params={DOSSIER_PARAM: str(application_id)},
+        **kwargs,
+    )
