@@ -75,6 +75,11 @@ class StepForm:
         self._header()
         self.notice = st.container()
         self.main, self.side = st.columns([3, 2], gap="large")
+        if not self.read_only and step != presentation.submit_step(self.call):
+            with self.side:
+                # Typed text is applied (and so saved) a second after the last key. Rendered
+                # once, before the widgets, so the step's widgets keep their place in the page.
+                components.autosave_typing()
 
     def __enter__(self) -> StepForm:
         self.main.__enter__()
@@ -156,7 +161,6 @@ class StepForm:
                 )
         if not self.read_only and self.step != presentation.submit_step(self.call):
             st.caption("Chaque réponse est enregistrée dès que vous la saisissez.")
-            components.autosave_typing()  # makes that sentence true before Enter or Tab
 
     def _notices(self) -> None:
         pending = st.session_state.pop(self._notice_key, None)
