@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import clock, opinions, sheet_import
+from core import clock, exports, opinions, sheet_import
 from core.formatting import format_date_fr, format_datetime_fr
 from core.opinions import OPINION_LABELS_FR, Opinion, OpinionInput
 from core.storage import Forbidden, NotFound, User
@@ -218,3 +218,23 @@ def import_panel(user: User, department: str, call_id: str | None) -> None:
         st.session_state["_sheet_upload_round"] = round_ + 1
         components.flash(f"Import enregistré : {changed} avis mis à jour depuis « {upload.name} ».")
         st.rerun()
+
+
+def sheet_download(department_code: str, call_id: str) -> None:
+    """The department's sheet as XLSX, built when clicked for the user checked at that moment."""
+    today = clock.today()
+
+    def sheet_bytes(session, checked_user) -> bytes:
+        fresh = exports.prefect_sheet(
+            session=session, user=checked_user, department_code=department_code, call_id=call_id
+        )
+        return exports.prefect_sheet_xlsx(fresh, generated_on=today)
+
+    components.download_button(
+        "Télécharger la fiche préfet (XLSX)",
+        sheet_bytes,
+        file_name=exports.prefect_filename(department_code, today),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        type="primary",
+    )

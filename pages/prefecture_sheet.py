@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import clock, exports, prefecture
+from core import exports, prefecture
 from core.storage import Role
 from pages import components, opinion_panel
 
@@ -40,23 +40,5 @@ for title, frame in (
     else:
         st.dataframe(components.blank_missing(frame), hide_index=True, width="stretch")
 
-today = clock.today()
-
-
-def sheet_bytes(session, checked_user) -> bytes:
-    # Built when clicked, for the user as checked at that moment (scope included).
-    fresh = exports.prefect_sheet(
-        session=session, user=checked_user, department_code=code, call_id=call_id
-    )
-    return exports.prefect_sheet_xlsx(fresh, generated_on=today)
-
-
-components.download_button(
-    "Télécharger la fiche préfet (XLSX)",
-    sheet_bytes,
-    file_name=exports.prefect_filename(sheet.department, today),
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/download:",
-    type="primary",
-)
+opinion_panel.sheet_download(code, call_id)
 opinion_panel.import_panel(user, sheet.department, call_id)

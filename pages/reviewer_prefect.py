@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import clock, exports, review
+from core import exports, review
 from core.calls import load_calls
 from core.storage import Role
 from pages import components, opinion_panel
@@ -49,24 +49,7 @@ st.dataframe(components.blank_missing(list_a), hide_index=True, width="stretch")
 st.markdown("**Liste B : structures privées**")
 st.dataframe(components.blank_missing(list_b), hide_index=True, width="stretch")
 
-today = clock.today()
-
-
-def sheet_bytes(session, checked_user) -> bytes:
-    fresh = exports.prefect_sheet(
-        session=session, user=checked_user, department_code=code, call_id=call_id
-    )
-    return exports.prefect_sheet_xlsx(fresh, generated_on=today)
-
-
-components.download_button(
-    "Télécharger la fiche préfet (XLSX)",
-    sheet_bytes,
-    file_name=exports.prefect_filename(sheet.department, today),
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/download:",
-    type="primary",
-)
+opinion_panel.sheet_download(code, call_id)
 if user.role == Role.ADMIN:
     # An ANCT administrator may send back a sheet a prefecture filled, on its behalf.
     opinion_panel.import_panel(user, sheet.department, call_id)
