@@ -59,7 +59,10 @@ def _focused_label(page) -> str:
             if (!el) return '';
             const own = el.getAttribute('aria-label') || '';
             const labels = el.labels ? Array.from(el.labels).map(l => l.innerText) : [];
-            return [own, ...labels, el.innerText || ''].join(' | ');
+            // A button or link is named by its text; a focusable container (the main column
+            // is one, for scrolling) holds every label of the page and is named by none.
+            const named = el.matches('a, button, [role="button"], [role="link"]');
+            return [own, ...labels, named ? el.innerText : ''].join(' | ');
         }"""
     )
 
