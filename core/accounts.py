@@ -207,7 +207,7 @@ def register(*, session: Session, email: str, name: str, password: str) -> User 
         hash_password(password)  # as long as a creation
         existing = get_user_by_email(session=session, email=email)
         if existing is not None:
-            notifications.registration_for_existing_account(existing)
+            notifications.registration_for_existing_account(existing, session=session)
         return None
 
 

@@ -24,6 +24,7 @@ CONFIRM_EMAIL = "confirm_email"
 RESET_PASSWORD = "reset_password"  # noqa: S105 (a mail kind, not a secret)
 DEPOSIT_ACKNOWLEDGEMENT = "deposit_acknowledgement"
 ACCOUNT_LOCKED = "account_locked"
+REGISTRATION_ATTEMPT = "registration_attempt"
 
 # Pages the links open (url_path of st.Page in streamlit_app.py).
 CONFIRM_PATH = "confirmer-adresse"
@@ -32,6 +33,7 @@ RESET_PATH = "mot-de-passe-oublie"
 RESET_REQUESTS_PER_HOUR = 3  # more requests get the same answer and no mail (no mail bombing)
 CONFIRMATIONS_PER_HOUR = 5
 LOCKOUT_NOTICE_GAP = dt.timedelta(hours=1)
+REGISTRATION_NOTICE_GAP = dt.timedelta(hours=1)  # repeated attempts: one mail an hour
 
 
 class Account(Protocol):
@@ -113,6 +115,45 @@ def password_reset_requested(
         session,
         settings,
         RESET_PASSWORD,
+        mail,
+        user_id=user.id,
+        action_url=link,
+        expires_at=expires,
+    )
+
+
+def registration_attempted(
+    session: Session, user: Account, settings: Settings | None = None
+) -> int | None:
+    """Someone tried to register the address of an existing account: tell its owner, with a
+    password-reset link (None: already told within the hour)."""
+    settings = settings_or_env(settings)
+    now = clock.now()
+    if outbox.count_since(
+        session=session,
+        kind=REGISTRATION_ATTEMPT,
+        user_id=user.id,
+        since=now - REGISTRATION_NOTICE_GAP,
+    ):
+        return None
+    token, expires = account_links.issue(
+        session=session, user_id=user.id, purpose=account_links.Purpose.RESET_PASSWORD, now=now
+    )
+    link = _link(settings, RESET_PATH, token)
+    subject, body = render(
+        REGISTRATION_ATTEMPT,
+        name=user.name,
+        email=user.email,
+        attempted_at=format_datetime_fr(now),
+        login_link=settings.base_url,
+        link=link,
+        expires=format_datetime_fr(expires),
+    )
+    mail = Mail(recipients=[user.email], subject=subject, body=body)
+    return _enqueue(
+        session,
+        settings,
+        REGISTRATION_ATTEMPT,
         mail,
         user_id=user.id,
         action_url=link,

@@ -36,9 +36,13 @@ def account_locked(
         return mail_events.lockout_notice(own, user, settings, until=until, source=source)
 
 
-def registration_for_existing_account(user: Account) -> None:
-    """Someone tried to create an account with this user's address.
+def registration_for_existing_account(user: Account, *, session: Session) -> int | None:
+    """Someone tried to create an account with this user's address: mail the owner, with a
+    password-reset link, in the caller's transaction (at most one such mail an hour).
 
-    Registration answers the same whether the address has an account or not (no probing);
-    no mail is sent for it yet (see the issue note): the owner is not bothered by each attempt.
+    The screen answers the same whether the address has an account or not (no probing), and a
+    new account's confirmation mail is recorded the same way, so both take as long.
     """
+    from core import mail_events
+
+    return mail_events.registration_attempted(session, user)

@@ -258,7 +258,9 @@ def test_accented_addresses_in_one_alphabet_are_accepted(session):
 def test_registration_answers_the_same_for_a_taken_address(session, applicant, monkeypatch):
     told = []
     monkeypatch.setattr(
-        accounts.notifications, "registration_for_existing_account", lambda u: told.append(u.id)
+        accounts.notifications,
+        "registration_for_existing_account",
+        lambda u, session: told.append(u.id),
     )
     hashes = []
     real_hash = accounts.hash_password
@@ -271,5 +273,5 @@ def test_registration_answers_the_same_for_a_taken_address(session, applicant, m
     )
     assert taken is None and fresh is not None
     assert len(hashes) == 2  # one bcrypt hash each: the same time either way
-    assert told == [applicant.id]  # the owner is told (the mail is issue 13 point 6)
+    assert told == [applicant.id]  # the owner is told (tests/test_mail.py reads the mail)
     assert accounts.get_user_by_email(session=session, email=applicant.email).name != "Intrus"

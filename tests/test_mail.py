@@ -592,3 +592,64 @@ def test_tls_with_login_and_a_verified_certificate(tmp_path, monkeypatch, securi
         assert box.wait_for("maire@exemple.fr", "Essai").body.strip() == "Bonjour."
     finally:
         box.stop()
+
+
+# --- someone registers an address that already has an account ----------------------------------
+
+
+def test_registering_a_taken_address_mails_its_owner_a_reset_link(
+    engine, session, applicant, mailbox, settings_env
+):
+    taken = accounts.register(
+        session=session, email=applicant.email.upper(), name="Intrus", password="cheval-agrafe-7-x"
+    )
+    session.commit()
+    assert taken is None  # the screen says the same as for a new address (test_accounts.py)
+    assert outbox.deliver(engine, settings_env.mail).sent == 1
+
+    received = mailbox.wait_for(applicant.email, "Tentative de création d'un compte")
+    assert "Quelqu'un a essayé de créer un compte" in received.body
+    assert "votre mot de passe n'a pas changé" in received.body
+    assert "Intrus" not in received.body  # nothing the visitor typed is mailed back
+    assert f"connectez-vous avec votre mot de passe habituel :\r\n{BASE_URL}" in received.body
+    link = received.link(mail_events.RESET_PATH)
+    assert link.startswith(f"{BASE_URL}/mot-de-passe-oublie?jeton=")
+    # The link is a real reset link of the owner's account, single use.
+    account_links.reset_password(
+        session=session, token=_token(link), new_password="nouveau-secret-2021"
+    )
+    session.commit()
+    assert auth.attempt_login(
+        session=session, email=applicant.email, password="nouveau-secret-2021"
+    ).ok
+    with pytest.raises(accounts.AccountError, match="plus valable"):
+        account_links.reset_password(
+            session=session, token=_token(link), new_password="autre-secret-2021"
+        )
+
+
+def test_repeated_attempts_on_a_taken_address_mail_its_owner_once_an_hour(
+    engine, session, applicant, mailbox, settings_env
+):
+    for _ in range(3):
+        accounts.register(
+            session=session, email=applicant.email, name="Intrus", password="cheval-agrafe-7-x"
+        )
+        session.commit()
+    assert outbox.deliver(engine, settings_env.mail).sent == 1
+    mailbox.wait_for(applicant.email, "Tentative de création")
+    assert len(mailbox.to(applicant.email)) == 1
+
+
+def test_a_new_address_gets_its_confirmation_not_the_attempt_notice(
+    engine, session, mailbox, settings_env
+):
+    user = accounts.register(
+        session=session, email="nouveau@mairie-bondy.fr", name="Lou", password="cheval-agrafe-7-x"
+    )
+    mail_events.request_email_confirmation(session=session, user=user)  # as pages/register.py
+    session.commit()
+    assert outbox.deliver(engine, settings_env.mail).sent == 1
+    (received,) = [mailbox.wait_for(user.email, "Confirmez votre adresse")]
+    assert len(mailbox.to(user.email)) == 1
+    assert "Tentative" not in received.subject
