@@ -163,9 +163,9 @@ def main() -> int:
         with engine.begin() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO users (email, name, password_hash, role, failed_logins, "
+                    "INSERT INTO users (email, name, password_hash, role, "
                     "session_version, created_at) SELECT :e, 'Instructeur banc', password_hash, "
-                    "'reviewer', 0, 1, created_at FROM users WHERE email = :a"
+                    "'reviewer', 1, created_at FROM users WHERE email = :a"
                 ),
                 {"e": REVIEWER_EMAIL, "a": "navigateur0@banc.example.fr"},
             )

@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import auth, clock
 from core.accounts import AccountError, hash_password, validate_password
 from core.db import AccountTokenRow, UserRow
 from core.storage import User
@@ -154,12 +154,10 @@ def reset_password(
         .where(UserRow.id == user_id)
         .values(
             password_hash=hash_password(new_password),
-            session_version=UserRow.session_version + 1,  # all cookies and open tabs end
-            failed_logins=0,
-            locked_until=None,
         )
         .execution_options(synchronize_session=False)
     )
+    auth.end_all_sessions(session=session, user_id=user_id)  # all cookies and open tabs end
     # Opening a link sent to the address proves it as well as a confirmation link.
     mark_confirmed(session=session, user_id=user_id, now=now)
     session.execute(

@@ -179,7 +179,6 @@ def create_user(
         name=name,
         password_hash=hash_password(password),
         role=Role(role).value,
-        failed_logins=0,
         session_version=1,
         created_at=clock.now(),
         email_confirmed_at=clock.now() if email_confirmed else None,

@@ -1,22 +1,27 @@
 """Login, lockout and the re-authentication cookie, checked against the database.
 
 Closes three weaknesses of streamlit-authenticator 0.4.2 (issues #91, #195, #237 upstream):
-- its cookie only names the user, so a copy stays valid after logout: ours carries the user's
-  session version, bumped on logout and password change and compared on every rerun;
+- its cookie is a signed token naming the user, so a copy stays valid after logout and the key
+  forges any: ours is a random id of a login kept on the server (login_sessions), ended on
+  logout and password change; the session version is compared on every rerun;
 - its failed-login counter lives in memory: ours is a table, shared by every instance, counted
   per address and source in one UPDATE before the password is checked (no race), with a pause
   that grows instead of a lock anyone could put on anyone's account;
-- its cookie key defaults to "some_key": core.settings refuses default keys outside demo mode.
+- its cookie key defaults to "some_key": core.settings refuses default keys outside demo mode
+  (the key now hashes the stored ids, so rows written without it open nothing).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
+import re
+import secrets
 
-import jwt
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -29,7 +34,7 @@ from core.accounts import (
     validate_password,
     verify_password,
 )
-from core.db import LoginThrottleRow, UserRow
+from core.db import LoginSessionRow, LoginThrottleRow, UserRow
 from core.storage import User
 
 MAX_FAILED_LOGINS = 5  # password checks per address and source before a pause
@@ -38,7 +43,10 @@ MAX_LOCKOUT = dt.timedelta(hours=1)
 # A check reserved but never finished (its process died) frees its slot after this long.
 STALE_RESERVATION = dt.timedelta(minutes=1)
 UNKNOWN_SOURCE = "inconnue"
-TOKEN_ALGORITHM = "HS256"  # noqa: S105 (an algorithm name, not a secret)
+SESSION_TOKEN_BYTES = 32  # the cookie's random id: 256 bits, nothing else
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")  # what token_urlsafe(32) produces
+# A source quiet (and not paused) for this long forgets its failures: its row is purged.
+THROTTLE_MEMORY = dt.timedelta(days=1)
 
 GENERIC_FAILURE = "Adresse électronique ou mot de passe incorrect."
 
@@ -196,24 +204,40 @@ def session_version(*, session: Session, user_id: int) -> int | None:
     ).scalar_one_or_none()
 
 
-def issue_token(
+def _digest(token: str, key: str) -> str:
+    # Keyed: rows written by someone with database access but without the key open nothing.
+    return hmac.new(key.encode("utf-8"), token.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def open_session(
     *,
     session: Session,
     user: User,
     key: str,
     expiry_days: float,
     now: dt.datetime | None = None,
-) -> str:
-    """A signed cookie value naming the user and their current session version."""
+) -> tuple[str, SessionTicket]:
+    """Record a login on the server; the random id for the cookie, and the tab's ticket.
+
+    The id says nothing about the user or the session: only the login_sessions row does.
+    """
     now = now or clock.now()
     version = session_version(session=session, user_id=user.id)
-    payload = {
-        "sub": str(user.id),
-        "sv": version,
-        "iat": int(now.timestamp()),
-        "exp": int((now + dt.timedelta(days=expiry_days)).timestamp()),
-    }
-    return jwt.encode(payload, key, algorithm=TOKEN_ALGORITHM)
+    if version is None:
+        raise ValueError("compte introuvable")
+    token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+    expires_at = now + dt.timedelta(days=expiry_days)
+    session.add(
+        LoginSessionRow(
+            token_digest=_digest(token, key),
+            user_id=user.id,
+            session_version=version,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    session.flush()
+    return token, SessionTicket(user_id=user.id, version=version, expires_at=expires_at)
 
 
 class SessionTicket(BaseModel):
@@ -236,24 +260,19 @@ def check_ticket(
     return check_session(session=session, user_id=ticket.user_id, version=ticket.version)
 
 
-def ticket_from_token(*, token: str | None, key: str) -> SessionTicket | None:
-    """The login a cookie names, if its signature holds (its date and version are not checked)."""
-    if not token:
+def ticket_from_cookie(*, session: Session, token: str | None, key: str) -> SessionTicket | None:
+    """The login a cookie's id names, if the server has it (its date and version are checked
+    by check_ticket)."""
+    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
-    try:
-        payload = jwt.decode(
-            token,
-            key,
-            algorithms=[TOKEN_ALGORITHM],
-            options={"require": ["sub", "sv", "exp"], "verify_exp": False},
-        )
-        return SessionTicket(
-            user_id=int(payload["sub"]),
-            version=int(payload["sv"]),
-            expires_at=dt.datetime.fromtimestamp(int(payload["exp"]), dt.UTC),
-        )
-    except (jwt.PyJWTError, ValueError, TypeError, OverflowError, OSError):
+    row = session.execute(
+        select(LoginSessionRow).where(LoginSessionRow.token_digest == _digest(token, key))
+    ).scalar_one_or_none()
+    if row is None:
         return None
+    return SessionTicket(
+        user_id=row.user_id, version=row.session_version, expires_at=row.expires_at
+    )
 
 
 def check_session(*, session: Session, user_id: int, version: int) -> User | None:
@@ -264,25 +283,60 @@ def check_session(*, session: Session, user_id: int, version: int) -> User | Non
     return User.from_row(row)
 
 
-def user_from_token(
+def user_from_cookie(
     *, session: Session, token: str | None, key: str, now: dt.datetime | None = None
 ) -> tuple[User, int] | None:
-    """The user and session version of a cookie, if its signature, date and version hold."""
-    ticket = ticket_from_token(token=token, key=key)
+    """The user and session version of a cookie, if the server knows it, in date and version."""
+    ticket = ticket_from_cookie(session=session, token=token, key=key)
     if ticket is None:
         return None
     user = check_ticket(session=session, ticket=ticket, now=now)
     return (user, ticket.version) if user is not None else None
 
 
-def logout(*, session: Session, user_id: int) -> None:
-    """End every login of this user: all cookies issued so far stop working."""
+def end_all_sessions(*, session: Session, user_id: int) -> None:
+    """Every login of this user ends: open tabs at their next run, cookies at once."""
     session.execute(
         update(UserRow)
         .where(UserRow.id == user_id)
         .values(session_version=UserRow.session_version + 1)
         .execution_options(synchronize_session=False)
     )
+    session.execute(
+        delete(LoginSessionRow)
+        .where(LoginSessionRow.user_id == user_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def purge_stale(*, session: Session, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Delete expired or revoked login sessions and throttles quiet for a day; (counts)."""
+    now = now or clock.now()
+    current = (
+        select(UserRow.session_version)
+        .where(UserRow.id == LoginSessionRow.user_id)
+        .scalar_subquery()
+    )
+    sessions = session.execute(
+        delete(LoginSessionRow)
+        .where(or_(LoginSessionRow.expires_at <= now, LoginSessionRow.session_version != current))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    t = LoginThrottleRow
+    throttles = session.execute(
+        delete(t)
+        .where(
+            t.updated_at <= now - THROTTLE_MEMORY,
+            or_(t.locked_until.is_(None), t.locked_until <= now),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return sessions, throttles
+
+
+def logout(*, session: Session, user_id: int) -> None:
+    """End every login of this user: all cookies issued so far stop working."""
+    end_all_sessions(session=session, user_id=user_id)
 
 
 def change_password(
@@ -294,5 +348,6 @@ def change_password(
         raise AccountError("Mot de passe actuel incorrect.")
     validate_password(new_password)
     row.password_hash = hash_password(new_password)
-    row.session_version += 1
     session.flush()
+    end_all_sessions(session=session, user_id=user.id)
+    session.expire(row)

@@ -80,9 +80,8 @@ class UserRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Bumped on logout and password change; cookies carry it, so older cookies stop working.
+    # Bumped on logout and password change; every login session records the version it was
+    # opened under, so older sessions (cookies and open tabs) stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -193,6 +192,20 @@ class LoginThrottleRow(Base):
     rounds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # locks so far
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class LoginSessionRow(Base):
+    """A login kept on the server: the browser's cookie holds only a random id, stored here
+    as its HMAC under the cookie key (a copy of the table opens no session)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_version: Mapped[int] = mapped_column(Integer)  # the user's, when it was opened
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class AccountTokenRow(Base):

@@ -228,7 +228,6 @@ def seed_scale(
                 "name": f"Structure candidate {first_user + i}",
                 "password_hash": password_hash,
                 "role": "applicant",
-                "failed_logins": 0,
                 "session_version": 1,
                 "created_at": created,
                 "last_login_at": None,

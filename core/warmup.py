@@ -16,10 +16,13 @@ def prepare_database(url: str, demo_mode: bool) -> bool:
     from core.db import get_engine, session_scope
 
     engine = get_engine(url)
+    from core.auth import purge_stale
     from core.storage import purge_deleted_drafts
 
     with session_scope(engine) as session:  # drafts deleted more than 30 days ago
         purge_deleted_drafts(session=session)
+    with session_scope(engine) as session:  # ended logins, failed logins quiet for a day
+        purge_stale(session=session)
     if not demo_mode:
         return False
     from core.demo import seed_demo

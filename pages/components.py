@@ -263,11 +263,12 @@ def _apply_cookie_op(settings: Settings) -> None:
 
 
 def start_session(settings: Settings, session: Session, user: User) -> None:
-    """Remember a freshly authenticated user in this tab and in the browser cookie."""
-    token = auth.issue_token(
+    """Remember a freshly authenticated user in this tab, on the server, and in the browser
+    cookie (a random id only: the login itself is the login_sessions row)."""
+    token, ticket = auth.open_session(
         session=session, user=user, key=settings.cookie_key, expiry_days=settings.cookie_expiry_days
     )
-    st.session_state[_AUTH] = auth.ticket_from_token(token=token, key=settings.cookie_key)
+    st.session_state[_AUTH] = ticket
     st.session_state[_USER] = user
     st.session_state[_COOKIE_OP] = ("set", token, COOKIE_OP_RUNS)
     st.session_state.pop(_LOGGED_OUT, None)
@@ -304,7 +305,7 @@ def resolve_user(settings: Settings) -> User | None:
             return user
         if st.session_state.get(_LOGGED_OUT):
             return None
-        ticket = auth.ticket_from_token(token=token, key=settings.cookie_key)
+        ticket = auth.ticket_from_cookie(session=session, token=token, key=settings.cookie_key)
         user = (
             auth.check_ticket(session=session, ticket=ticket, now=clock.now())
             if ticket is not None

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from pathlib import Path
 
 import jwt
 import pytest
 import streamlit as st
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from core import auth
-from core.db import _create_engine, dispose_engine
+from core.db import LoginSessionRow, LoginThrottleRow, UserRow, _create_engine, dispose_engine
 from core.settings import DEFAULT_COOKIE_KEYS, SettingsError, get_settings
 from tests.conftest import TEST_PASSWORD
 
@@ -24,7 +26,12 @@ NOW = dt.datetime(2021, 1, 14, 9, 0, tzinfo=dt.UTC)
 
 
 def _token(session, user, now=NOW, key=KEY, days=1.0):
-    return auth.issue_token(session=session, user=user, key=key, expiry_days=days, now=now)
+    token, _ = auth.open_session(session=session, user=user, key=key, expiry_days=days, now=now)
+    return token
+
+
+def _from_cookie(session, token, now=NOW, key=KEY):
+    return auth.user_from_cookie(session=session, token=token, key=key, now=now)
 
 
 # --- 1. a cookie copied before logout is worthless after it ------------------------------------
@@ -32,7 +39,7 @@ def _token(session, user, now=NOW, key=KEY, days=1.0):
 
 def test_cookie_logs_in_until_logout(session, applicant):
     token = _token(session, applicant)
-    found = auth.user_from_token(session=session, token=token, key=KEY, now=NOW)
+    found = _from_cookie(session, token)
     assert found is not None and found[0] == applicant
 
 
@@ -40,13 +47,13 @@ def test_cookie_copied_before_logout_no_longer_logs_in(session, applicant):
     copied = _token(session, applicant)
     auth.logout(session=session, user_id=applicant.id)
     session.commit()
-    assert auth.user_from_token(session=session, token=copied, key=KEY, now=NOW) is None
+    assert _from_cookie(session, copied) is None
+    # Ended on the server: the login's row is gone, not merely out of date.
+    assert session.scalar(select(func.count()).select_from(LoginSessionRow)) == 0
 
 
 def test_logout_ends_the_other_open_tabs_on_their_next_rerun(session, applicant):
-    _, version = auth.user_from_token(
-        session=session, token=_token(session, applicant), key=KEY, now=NOW
-    )
+    _, version = _from_cookie(session, _token(session, applicant))
     assert auth.check_session(session=session, user_id=applicant.id, version=version)
     auth.logout(session=session, user_id=applicant.id)
     assert auth.check_session(session=session, user_id=applicant.id, version=version) is None
@@ -55,7 +62,7 @@ def test_logout_ends_the_other_open_tabs_on_their_next_rerun(session, applicant)
 def test_logging_in_again_after_logout_gives_a_working_cookie(session, applicant):
     auth.logout(session=session, user_id=applicant.id)
     fresh = _token(session, applicant)
-    assert auth.user_from_token(session=session, token=fresh, key=KEY, now=NOW) is not None
+    assert _from_cookie(session, fresh) is not None
 
 
 def test_password_change_invalidates_existing_cookies(session, applicant):
@@ -66,7 +73,7 @@ def test_password_change_invalidates_existing_cookies(session, applicant):
         current_password=TEST_PASSWORD,
         new_password="nouveau-mot-de-passe-42",
     )
-    assert auth.user_from_token(session=session, token=old, key=KEY, now=NOW) is None
+    assert _from_cookie(session, old) is None
     outcome = auth.attempt_login(
         session=session, email=applicant.email, password="nouveau-mot-de-passe-42", now=NOW
     )
@@ -76,12 +83,36 @@ def test_password_change_invalidates_existing_cookies(session, applicant):
 def test_expired_cookie_is_refused(session, applicant):
     token = _token(session, applicant, days=1)
     later = NOW + dt.timedelta(days=1, seconds=1)
-    assert auth.user_from_token(session=session, token=token, key=KEY, now=later) is None
+    assert _from_cookie(session, token, now=later) is None
+
+
+def test_the_cookie_is_a_random_id_that_says_nothing_of_the_login(session, applicant):
+    tokens = {_token(session, applicant) for _ in range(3)}
+    assert len(tokens) == 3  # one login, one id: never derived from the user
+    for token in tokens:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)  # 256 random bits, no structure
+        assert "." not in token  # not a JWT: no payload to read
+        assert applicant.email not in token
+    # The server keeps only a keyed digest: the table's content is no cookie.
+    stored = set(session.scalars(select(LoginSessionRow.token_digest)))
+    assert stored.isdisjoint(tokens)
+
+
+def test_a_stolen_table_or_the_wrong_key_opens_no_login(session, applicant):
+    token = _token(session, applicant)
+    digest = session.scalar(select(LoginSessionRow.token_digest))
+    assert _from_cookie(session, digest) is None  # the stored value used as a cookie
+    assert _from_cookie(session, token, key=secrets.token_urlsafe(48)) is None
 
 
 @pytest.mark.parametrize(
     "forge",
     [
+        pytest.param(
+            # The old cookie format, signed with the real key: no longer worth anything.
+            lambda uid: jwt.encode({"sub": str(uid), "sv": 1, "exp": 2**40}, KEY),
+            id="signed-with-the-key",
+        ),
         pytest.param(
             lambda uid: jwt.encode({"sub": str(uid), "sv": 1, "exp": 2**40}, "x" * 40),
             id="other-key",
@@ -96,12 +127,37 @@ def test_expired_cookie_is_refused(session, applicant):
             lambda uid: jwt.encode({"username": str(uid), "exp_date": 2**40}, KEY),
             id="library-format",
         ),
+        pytest.param(lambda uid: secrets.token_urlsafe(32), id="well-shaped-random-id"),
         pytest.param(lambda uid: "pas-un-jeton", id="garbage"),
+        pytest.param(lambda uid: "é" * 43, id="not-ascii"),
     ],
 )
 def test_forged_cookies_are_refused(session, applicant, forge):
-    token = forge(applicant.id)
-    assert auth.user_from_token(session=session, token=token, key=KEY, now=NOW) is None
+    _token(session, applicant)  # a real login exists
+    assert _from_cookie(session, forge(applicant.id)) is None
+
+
+def test_stale_logins_and_quiet_throttles_are_purged(session, applicant, reviewer):
+    live = _token(session, applicant, days=2)
+    _token(session, applicant, days=1)  # expired by the time of the purge
+    revoked = _token(session, reviewer, days=2)
+    # A logout recorded only as a new session version (an instance of the previous release).
+    session.execute(update(UserRow).where(UserRow.id == reviewer.id).values(session_version=9))
+    for _ in range(auth.MAX_FAILED_LOGINS):  # a source paused for a minute, a day ago
+        _login(session, reviewer, "mauvais-mot-de-passe-1")
+    for source, at in (("203.0.113.5", NOW), ("203.0.113.6", NOW + dt.timedelta(days=1))):
+        auth.attempt_login(
+            session=session, email="inconnu@mairie.fr", password="x", source=source, now=at
+        )
+    session.commit()
+    later = NOW + dt.timedelta(days=1, hours=2)
+    assert auth.purge_stale(session=session, now=later) == (2, 2)
+    session.commit()
+    assert _from_cookie(session, live, now=later) is not None
+    assert _from_cookie(session, revoked, now=later) is None
+    assert session.scalar(select(func.count()).select_from(LoginSessionRow)) == 1
+    # Only the source that failed within the last day is remembered.
+    assert set(session.scalars(select(LoginThrottleRow.source))) == {"203.0.113.6"}
 
 
 # --- 2. failed logins are counted in the database, with a lockout -------------------------------

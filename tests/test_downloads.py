@@ -15,8 +15,8 @@ KEY = secrets.token_urlsafe(48)
 
 
 def _ticket(session, user, *, days: float = 1.0) -> auth.SessionTicket:
-    token = auth.issue_token(session=session, user=user, key=KEY, expiry_days=days)
-    return auth.ticket_from_token(token=token, key=KEY)
+    _, ticket = auth.open_session(session=session, user=user, key=KEY, expiry_days=days)
+    return ticket
 
 
 def _file(session, user) -> bytes:

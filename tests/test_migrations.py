@@ -44,6 +44,8 @@ TABLES = {
     "user_departments",
     "opinions",
     "opinion_changes",
+    # 0008: logins kept on the server
+    "login_sessions",
 }
 
 
@@ -348,5 +350,49 @@ def test_upgrade_to_0006_keeps_drafts_and_none_is_deleted(database_url):
         command.downgrade(cfg, "0005")
         columns = {c["name"] for c in inspect(plain).get_columns("applications")}
         assert "deleted_at" not in columns
+    finally:
+        plain.dispose()
+
+
+def test_upgrade_to_0008_keeps_accounts_and_ends_only_old_format_cookies(database_url):
+    """A database built by 0007: accounts keep everything but the two unused lockout columns;
+    logins now live in login_sessions, which starts empty (old cookies no longer work)."""
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0007")
+        with plain.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO users (id, email, name, password_hash, role, failed_logins,"
+                " locked_until, session_version, created_at) VALUES (1, 'a@b.fr', 'A', 'x',"
+                " 'reviewer', 3, '2021-01-10 09:00:00+00:00', 4, '2021-01-10 09:00:00+00:00')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO login_throttles (email, source, failures, rounds, updated_at)"
+                " VALUES ('a@b.fr', '203.0.113.5', 2, 1, '2021-01-10 09:00:00+00:00')"
+            )
+        command.upgrade(cfg, "0008")
+        assert _current(plain) == "0008"
+        columns = {c["name"] for c in inspect(plain).get_columns("users")}
+        assert not {"failed_logins", "locked_until"} & columns
+        with plain.connect() as conn:
+            user = conn.exec_driver_sql(
+                "SELECT email, role, session_version FROM users WHERE id = 1"
+            ).one()
+            assert tuple(user) == ("a@b.fr", "reviewer", 4)
+            assert conn.exec_driver_sql("SELECT failures FROM login_throttles").scalar_one() == 2
+            assert conn.exec_driver_sql("SELECT count(*) FROM login_sessions").scalar_one() == 0
+            conn.exec_driver_sql(
+                "INSERT INTO login_sessions (token_digest, user_id, session_version, created_at,"
+                " expires_at) VALUES ('d', 1, 4, '2021-01-10 09:00:00+00:00',"
+                " '2021-01-11 09:00:00+00:00')"
+            )
+            conn.commit()
+        command.downgrade(cfg, "0007")
+        assert "login_sessions" not in inspect(plain).get_table_names()
+        columns = {c["name"] for c in inspect(plain).get_columns("users")}
+        assert {"failed_logins", "locked_until"} <= columns
+        with plain.connect() as conn:
+            assert conn.exec_driver_sql("SELECT email FROM users").scalar_one() == "a@b.fr"
     finally:
         plain.dispose()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from streamlit.testing.v1 import AppTest
 
-from core import warmup
-from core.db import dispose_engine, get_engine
+from core import accounts, auth, warmup
+from core.db import LoginSessionRow, LoginThrottleRow, dispose_engine, get_engine, session_scope
+from tests.conftest import TEST_PASSWORD
 
 APP = str(Path(__file__).parent.parent / "streamlit_app.py")
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:9/absent"  # port 9: nothing listens
@@ -67,5 +69,26 @@ def test_preparation_migrates_and_warms(tmp_path):
     try:
         assert warmup.start(url, demo_mode=False).result(timeout=120) is False
         assert "applications" in inspect(get_engine(url)).get_table_names()
+    finally:
+        dispose_engine(url)
+
+
+def test_preparation_purges_ended_logins_and_old_failed_logins(tmp_path):
+    url = f"sqlite:///{(tmp_path / 'cnfs.sqlite3').as_posix()}"
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    try:
+        engine = get_engine(url)
+        with session_scope(engine) as session:
+            user = accounts.create_user(
+                session=session, email="dgs@ville-bondy.fr", name="Lou", password=TEST_PASSWORD
+            )
+            auth.open_session(session=session, user=user, key="k" * 40, expiry_days=1, now=long_ago)
+            auth.attempt_login(
+                session=session, email="inconnu@mairie.fr", password="x", now=long_ago
+            )
+        warmup.prepare_database(url, demo_mode=False)
+        with session_scope(engine) as session:
+            assert session.scalar(select(func.count()).select_from(LoginSessionRow)) == 0
+            assert session.scalar(select(func.count()).select_from(LoginThrottleRow)) == 0
     finally:
         dispose_engine(url)
