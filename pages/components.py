@@ -122,12 +122,31 @@ def ensure_routed() -> None:
     """Send a page run that bypassed streamlit_app.py through it (and its login gate).
 
     Until some session has called st.navigation, a fresh Streamlit server treats pages/ as a
-    legacy multipage folder and runs pages/<name>.py straight from the URL.
+    legacy multipage folder and runs pages/<name>.py straight from the URL: so does the first
+    run of a tab that reconnects to a restarted server. Leaving that mode the way st.navigation
+    does and rerunning keeps the page, its query parameters and the values the browser sent
+    (st.switch_page would drop all three: the first edit after a restart was lost).
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory and not _app_has_run:
-        st.switch_page("streamlit_app.py")
+        PagesManager.uses_pages_directory = False  # every run now starts at streamlit_app.py
+        st.rerun()
+
+
+def browser_sent_value(key: str) -> bool:
+    """Whether the browser sent a value for the widget `key` that this session has not yet
+    drawn: a tab reconnected to a restarted server reports what it shows, and until the widget
+    is drawn `key in st.session_state` is False. Setting the key then would overwrite it."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.state.common import is_keyed_element_id, user_key_from_element_id
+
+    ctx = get_script_run_ctx()
+    try:
+        ids = ctx.session_state._state._new_widget_state.states.keys()  # type: ignore[union-attr]
+    except AttributeError:  # no run context (bare mode) or another Streamlit version
+        return False
+    return any(is_keyed_element_id(i) and user_key_from_element_id(i) == key for i in ids)
 
 
 def require_user(*roles: Role) -> User:

@@ -203,7 +203,7 @@ class StepForm:
         key = self.key(path)
         shown = to_widget(questionnaire.value_at(self.record.data, path))
         state = st.session_state
-        if self.read_only or key not in state:
+        if self.read_only or (key not in state and not components.browser_sent_value(key)):
             state[key] = shown
         elif self.stale:
             typed = from_widget(state[key])
