@@ -250,6 +250,8 @@ class Call(Strict):
     prescribers: list[Option] = Field(default_factory=list)
     project: ProjectRules | None = None
     attachments: list[AttachmentSpec] = Field(default_factory=list)
+    document_kicker: str = "Dossier de candidature — structure d'accueil"  # above the PDF's title
+    running_title: str = "Candidature CNFS"  # at the top of each page of a draft's PDF
     # The answer that, with the SIRET, makes an application unique in the call (territory…).
     unique_per: Literal["project.territory"] | None = None
     commitments_version: str

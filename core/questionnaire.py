@@ -26,6 +26,7 @@ from core.formatting import (
     STRUCTURE_TYPE_LABELS_FR,
     format_bool_fr,
     format_date_fr,
+    format_eur,
     format_size_fr,
 )
 from core.models import Application, AttachmentRef, EssStatus, StructureType
@@ -324,6 +325,8 @@ def answer_text(question: FormQuestion, call: Call, value: Any) -> str:
     if question.question.lookup == "legal_categories":
         category = reference.legal_category(value)
         return f"{value} — {category.label}" if category else str(value)
+    if question.question.unit == "eur" and isinstance(value, int):
+        return format_eur(value)
     if isinstance(value, bool):
         return format_bool_fr(value)
     if isinstance(value, dt.date):

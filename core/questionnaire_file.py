@@ -89,6 +89,7 @@ class Question(Strict):
     radio: bool = False
     min: float | None = None
     max: float | None = None
+    unit: Literal["eur"] | None = None  # a number shown as an amount (« 187 500 € »)
     lookup: Literal["legal_categories"] | None = None  # a code shown with its reference label
     empty: str | None = None  # wording of an empty answer that means « none »
     each: Literal["call.commitments"] | None = None  # one question per element of the call
