@@ -66,7 +66,7 @@ class ItemField(Strict):
     """One field of each row of a list-of-items question (a consortium partner's name…)."""
 
     key: str = Field(pattern=r"^[a-z_]+$")
-    widget: Literal["text", "number"] = "text"
+    widget: Literal["text"] = "text"
     label: str
     required: bool = False
 
@@ -95,6 +95,7 @@ class Question(Strict):
     each: Literal["call.commitments"] | None = None  # one question per element of the call
     # For list-of-items questions (consortium partners…) and files (supporting documents).
     fields: list[ItemField] = Field(default_factory=list)
+    add_label: str = "Ajouter une ligne"
     min_items: int | None = None
     max_items: int | None = None
     accept: list[str] = Field(default_factory=list)  # file extensions, e.g. ["pdf"]
