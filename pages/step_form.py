@@ -360,7 +360,10 @@ class StepForm:
         removed: int | None = None
         for index, row in enumerate(stored):
             with st.container(border=True):
-                columns = st.columns([*([3] * len(q.fields)), 1], vertical_alignment="bottom")
+                # Two fields a line (a last odd one on its own): each value stays readable.
+                pairs, odd = divmod(len(q.fields), 2)
+                columns = [c for _ in range(pairs) for c in st.columns(2)]
+                columns += [st.container() for _ in range(odd)]
                 typed: dict[str, Any] = {}
                 for column, field in zip(columns, q.fields, strict=False):
                     key = f"{prefix}:{index}:{field.key}"
@@ -371,8 +374,10 @@ class StepForm:
                         column.text_input(label, key=key, disabled=self.read_only, max_chars=500)
                     )
                 rows.append(typed)
-                if not self.read_only and columns[-1].button(
-                    "Retirer", key=f"{prefix}:{index}:remove", icon=":material/delete:"
+                if not self.read_only and st.button(
+                    f"Retirer la ligne n° {index + 1}",
+                    key=f"{prefix}:{index}:remove",
+                    icon=":material/delete:",
                 ):
                     removed = index
         full = q.max_items is not None and len(stored) >= q.max_items
