@@ -11,7 +11,7 @@ from core.calls import CallFileError, load_calls
 from core.settings import Settings, SettingsError
 from core.storage import Role
 from pages import components, mail_components
-from pages.step_nav import STEP_PAGES
+from pages.step_nav import STEP_PAGES, dossier_call_id
 
 st.set_page_config(page_title="Conseillers numériques — candidatures", layout="wide")
 
@@ -55,9 +55,11 @@ PAGES: dict[Role | None, list[tuple[str, str, str]]] = {
 HOME = ("pages/applicant_home.py", "Accueil", ":material/home:")
 
 
-def applicant_pages() -> list[tuple[str, str, str]]:
-    """Accueil, one page per step (titles and icons from the questionnaire), the account."""
-    call = next(iter(load_calls().values()))
+def applicant_pages(call_id: str | None = None) -> list[tuple[str, str, str]]:
+    """Accueil, one page per step of the open dossier's call (titles and icons from its
+    questionnaire; the first call's when no dossier is open), the account."""
+    calls = load_calls()
+    call = calls.get(call_id or "") or next(iter(calls.values()))
     steps = [
         (STEP_PAGES[number], f"{number}. {step.title}", step.icon)
         for number, step in enumerate(questionnaire.steps(call), 1)
@@ -89,13 +91,24 @@ def main() -> None:
     except CallFileError as exc:
         st.error(f"Le portail ne peut pas démarrer : un fichier d'appel est à corriger. {exc}")
         st.stop()
-    PAGES[Role.APPLICANT] = applicant_pages()
+    calls = load_calls().values()
+    too_long = [c.id for c in calls if len(questionnaire.steps(c)) > len(STEP_PAGES)]
+    if too_long:
+        st.error(
+            "Le portail ne peut pas démarrer : le questionnaire de l'appel "
+            f"{', '.join(too_long)} compte plus de {len(STEP_PAGES)} étapes."
+        )
+        st.stop()
     components.prepare_with(
         lambda: start_preparation(settings.database_url, settings.demo_mode),
         start_preparation.clear,
     )
     user = components.resolve_user(settings)
     role = user.role if user else None
+    # The menu names the steps of the dossier being worked on: each call has its own.
+    PAGES[Role.APPLICANT] = applicant_pages(
+        dossier_call_id(user) if role == Role.APPLICANT else None
+    )
     visible = list(PAGES[role]) + ([DEMO_OUTBOX] if settings.demo_mode else [])
     entries = visible + MAIL_LINKS
     # Every page is known to every visitor (no English "Page not found"), hidden from the menu

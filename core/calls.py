@@ -163,6 +163,63 @@ class PrefectConsultation(Strict):
         return self
 
 
+class Option(Strict):
+    """One choice the call offers (a territory, a target public), with its source."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    label: str
+    source: str | None = None
+
+
+class Envelope(Strict):
+    """A budget shared equally between territories: each project asks at most one share."""
+
+    total_eur: int = Field(gt=0)
+    shares: int = Field(ge=1)
+    source: str
+
+    @property
+    def share_eur(self) -> int:
+        return self.total_eur // self.shares
+
+
+class TargetRule(Strict):
+    """A figure the project commits to reach; below an approximate minimum, only a notice."""
+
+    id: Literal["diagnosed", "equipped", "connected", "oriented", "certified"]
+    label: str
+    minimum: int = Field(ge=0)
+    approximate: bool = False  # « environ 150 »
+    quote: str  # the seed's own words, quoted in the reason
+    source: str
+
+
+class DatedRule(Strict):
+    date: dt.date
+    source: str
+
+
+class ProjectRules(Strict):
+    """The timetable, consortium and budget rules of a territorial project call."""
+
+    start_from: DatedRule  # a start before this date is refused
+    diagnoses_by: DatedRule  # every diagnosis done by this date
+    min_partners: int = Field(ge=0)
+    consortium_source: str
+    coordination_source: str
+    answers_note: str  # when the applicants hear back
+
+
+class AttachmentSpec(Strict):
+    """A document the applicant joins; required always, or when a condition on answers holds."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+    required: bool = True
+    required_when: dict[str, Any] = Field(default_factory=dict)  # {answer path: value}
+    source: str
+
+
 class Call(Strict):
     id: str = Field(pattern=r"^[a-z0-9-]+$")
     version: str
@@ -178,12 +235,25 @@ class Call(Strict):
     eligible_structure_types: dict[StructureType, EligibleType]
     redirects: dict[StructureType, Redirect] = Field(default_factory=dict)
     default_redirect: Redirect
-    amount_per_post: AmountPerPost
+    # Calls funding salaried posts (CNFS): amounts per post, posts, contracts, tranches, review.
+    amount_per_post: AmountPerPost | None = None
     overseas_uplift: OverseasUplift | None = None
-    posts: PostsRule
-    contract: ContractDurations
-    tranches: list[TrancheRule] = Field(min_length=1)
-    review: Review
+    posts: PostsRule | None = None
+    contract: ContractDurations | None = None
+    tranches: list[TrancheRule] = Field(default_factory=list)
+    review: Review | None = None
+    # Calls funding one territorial project per territory (Département 93 AMI).
+    territories: list[Option] = Field(default_factory=list)
+    envelope: Envelope | None = None
+    targets: list[TargetRule] = Field(default_factory=list)
+    target_publics: list[Option] = Field(default_factory=list)
+    prescribers: list[Option] = Field(default_factory=list)
+    project: ProjectRules | None = None
+    attachments: list[AttachmentSpec] = Field(default_factory=list)
+    document_kicker: str = "Dossier de candidature — structure d'accueil"  # above the PDF's title
+    running_title: str = "Candidature CNFS"  # at the top of each page of a draft's PDF
+    # The answer that, with the SIRET, makes an application unique in the call (territory…).
+    unique_per: Literal["project.territory"] | None = None
     commitments_version: str
     commitments: list[Commitment] = Field(min_length=1)
     territorial_agreements: list[TerritorialAgreement] = Field(default_factory=list)
@@ -197,12 +267,20 @@ class Call(Strict):
 
     @model_validator(mode="after")
     def _coherent(self) -> Call:
-        if sum(t.percent for t in self.tranches) != 100:
+        if self.tranches and sum(t.percent for t in self.tranches) != 100:
             raise ValueError("tranches : la somme des pourcentages doit faire 100")
+        if (self.amount_per_post is None) != (self.posts is None):
+            raise ValueError("amount_per_post et posts vont ensemble")
+        if self.amount_per_post is not None and not self.tranches:
+            raise ValueError("tranches : un appel qui finance des postes indique ses tranches")
+        for name in ("attachments", "targets", "territories", "target_publics", "prescribers"):
+            item_ids = [x.id for x in getattr(self, name)]
+            if len(item_ids) != len(set(item_ids)):
+                raise ValueError(f"{name} : identifiants en double")
         ids = [c.id for c in self.commitments]
         if len(ids) != len(set(ids)):
             raise ValueError("commitments : identifiants en double")
-        if self.posts.min > self.posts.max:
+        if self.posts and self.posts.min > self.posts.max:
             raise ValueError("posts : min dépasse max")
         if self.closes_on and self.closes_on < self.opens_on:
             raise ValueError("closes_on : antérieure à opens_on")
@@ -213,6 +291,13 @@ class Call(Strict):
 
     def commitment_ids(self) -> list[str]:
         return [c.id for c in self.commitments]
+
+    def option_label(self, list_name: str, option_id: str) -> str | None:
+        """The label of one option of a list of the call (territories, target publics…)."""
+        for option in getattr(self, list_name, None) or []:
+            if isinstance(option, Option) and option.id == option_id:
+                return option.label
+        return None
 
 
 # A text of the call may quote the call's own figures instead of repeating them in prose:

@@ -111,7 +111,14 @@ def cmd_calls(args: argparse.Namespace) -> int:
                 "version": c.version,
                 "opens_on": c.opens_on.isoformat(),
                 "closes_on": c.closes_on.isoformat() if c.closes_on else None,
+                "kind": c.kind,
                 "commitments": c.commitment_ids(),
+                "attachments": [
+                    {"id": a.id, "required": a.required, "required_when": a.required_when or None}
+                    for a in c.attachments
+                ],
+                "target_publics": [t.id for t in c.target_publics],
+                "territories": [t.id for t in c.territories],
             }
             for c in calls.values()
         ]
@@ -123,6 +130,10 @@ def cmd_calls(args: argparse.Namespace) -> int:
         print(f"  {c.title}")
         print(f"  ouverture {c.opens_on.isoformat()}, clôture {closes}")
         print(f"  engagements : {', '.join(c.commitment_ids())}")
+        if c.attachments:
+            print(f"  pièces jointes : {', '.join(a.id for a in c.attachments)}")
+        if c.target_publics:
+            print(f"  publics visés : {', '.join(t.id for t in c.target_publics)}")
     return 0
 
 

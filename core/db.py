@@ -104,8 +104,11 @@ class UserDepartmentRow(Base):
 class ApplicationRow(Base):
     __tablename__ = "applications"
     __table_args__ = (
-        # One application per SIRET per call, whoever holds it (NULL SIRETs do not collide).
-        UniqueConstraint("call_id", "siret", name="uq_applications_call_siret"),
+        # One application per SIRET per call, whoever holds it (NULL SIRETs do not collide);
+        # per SIRET and territory where the call says so (unique_scope, "" otherwise).
+        UniqueConstraint(
+            "call_id", "siret", "unique_scope", name="uq_applications_call_siret_scope"
+        ),
         Index("ix_applications_call_status", "call_id", "status"),
         Index("ix_applications_call_department", "call_id", "department"),
         Index("ix_applications_call_verdict", "call_id", "verdict_status"),
@@ -133,6 +136,8 @@ class ApplicationRow(Base):
     # The verdict's subsidy (frozen at submission; a draft's as of its last save): totals read
     # it, so overseas rules, ceilings and budget models are counted once, by the rules.
     subsidy_eur: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The answer that, with the SIRET, is unique in the call (core.storage.unique_scope).
+    unique_scope: Mapped[str] = mapped_column(String(20), default="", server_default="")
     # A draft its owner deleted: hidden everywhere, restorable for a while, then purged.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

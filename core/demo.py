@@ -21,6 +21,7 @@ from core.storage import Role, User
 
 WAVE1 = "cnfs-2020-collectivites"
 WAVE2 = "cnfs-2021-structures-privees"
+CD93 = "cd93-2021-numerique-inclusif"
 
 
 class DemoAccount(BaseModel):
@@ -73,6 +74,8 @@ _OTHER_OWNERS = {
     "cayenne": "mairie@demo-cayenne.fr",
     "creuse": "cc@demo-creuse.fr",
     "nord": "numerique@demo-nord.fr",
+    "plaine-commune": "inclusion@demo-plaine-commune.fr",
+    "grand-paris-grand-est": "numerique@demo-gpge.fr",
 }
 
 
@@ -117,6 +120,131 @@ def _complete(call_id: str, structure: dict, contact_name: str, today: dt.date, 
         },
         "commitments": dict.fromkeys(call.commitment_ids(), True),
     }
+
+
+def demo_document(title: str) -> bytes:
+    """A small, real PDF standing for a joined document of the demo (same bytes every run)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_creation_date(dt.datetime(2021, 6, 1, tzinfo=dt.UTC))
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(0, 10, "Document de démonstration", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, title)
+    return bytes(pdf.output())
+
+
+def demo_attachment(title: str) -> dict[str, Any]:
+    """The exchange format's reference to demo_document(title): name, size, SHA-256, type."""
+    import hashlib
+
+    data = demo_document(title)
+    filename = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-") + ".pdf"
+    return {
+        "filename": filename[:80],
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "media_type": "application/pdf",
+    }
+
+
+def _project(
+    siret: str, name: str, commune: str, territory: str, *, budget: int, **targets: int
+) -> dict[str, Any]:
+    """A Département 93 AMI project carried by an association of the territory."""
+    call = get_call(CD93)
+    territory_name = call.option_label("territories", territory) or territory
+    return {
+        "call_id": CD93,
+        "structure": {
+            "siret": siret,
+            "name": name,
+            "structure_type": "association",
+            "legal_category": "9220",
+            "department": "93",
+            "commune": commune,
+            "address": f"Maison des associations, {commune}",
+        },
+        "contact": {
+            "name": "Samia Benali",
+            "role": "Coordinatrice du consortium",
+            "email": "contact@exemple.fr",
+            "phone": "01 23 45 67 89",
+        },
+        "project": {
+            "territory": territory,
+            "summary": (
+                "Diagnostic individuel des usages, équipement reconditionné localement, "
+                "connexion de six mois, orientation vers les ateliers du territoire et passage "
+                "de la certification PIX."
+            ),
+            "start_date": "2021-09-01",
+            "consortium": [
+                {"name": "Atelier du réemploi", "siret": "83456789300013", "role": "Équipement"},
+                {"name": "Médiation Numérique 93", "siret": "79123456000013", "role": "Ateliers"},
+            ],
+            "network": "EPT, PLIE, missions locales, médiathèques et conseillers numériques.",
+            "target_publics": ["rsa", "long_term_unemployed", "mission_locale_youth"],
+            "prescribers": ["pie", "missions_locales", "pole_emploi_cap_emploi"],
+            "targets": {
+                "diagnosed": 250,
+                "equipped": 200,
+                "connected": 100,
+                "oriented": 150,
+                "certified": 100,
+                **targets,
+            },
+            "budget_eur": budget,
+            "coordination_budget_eur": 12_000,
+            "prior_department_subsidy_2020": True,
+        },
+        "attachments": {
+            "ept_support_letter": demo_attachment(f"Lettre de soutien de l'EPT {territory_name}"),
+            "project_description": demo_attachment(f"Description du projet {name}"),
+            "budget": demo_attachment(f"Budget du projet {name}"),
+        },
+        "commitments": dict.fromkeys(call.commitment_ids(), True),
+    }
+
+
+def _cd93_samples() -> list[tuple[str, str, dict[str, Any], bool]]:
+    """A draft of the association demo account and two projects submitted (T6, T9)."""
+    draft = _project(
+        "81234567600017", "Association Liens numériques 93", "Montreuil", "T8", budget=150_000
+    )
+    draft["project"]["consortium"] = []
+    draft["attachments"] = {}
+    draft["commitments"] = {}
+    return [
+        ("asso@demo.cnfs.fr", CD93, draft, False),
+        (
+            "plaine-commune",
+            CD93,
+            _project(
+                "82345678500018",
+                "Association Connexions Plaine",
+                "Saint-Denis",
+                "T6",
+                budget=185_000,
+            ),
+            True,
+        ),
+        (
+            "grand-paris-grand-est",
+            CD93,
+            _project(
+                "84567890300012",
+                "Réseau Solidaire Est 93",
+                "Clichy-sous-Bois",
+                "T9",
+                budget=176_500,
+                oriented=140,
+            ),
+            True,
+        ),
+    ]
 
 
 def _samples(today: dt.date) -> list[tuple[str, str, dict[str, Any], bool]]:
@@ -349,6 +477,12 @@ def _create_accounts(session: Session) -> dict[str, User]:
     return users
 
 
+def _deposit_day(call: Any, today: dt.date) -> dt.date:
+    if call.closes_on is None:
+        return today
+    return min(max(today, call.opens_on), call.closes_on)
+
+
 def seed_demo(*, session: Session, today: dt.date | None = None) -> bool:
     """Create demo accounts and applications if there is no account yet; True if seeded."""
     if accounts.count_users(session=session) > 0:
@@ -360,11 +494,13 @@ def seed_demo(*, session: Session, today: dt.date | None = None) -> bool:
         # Another session seeded at the same moment.
         session.rollback()
         return False
-    for owner, call_id, raw, submit in _samples(today):
+    for owner, call_id, raw, submit in _samples(today) + _cd93_samples():
         user = users[owner]
         data = Application.model_validate(raw)
         call = get_call(call_id)
-        verdict = evaluate(data, call, today)
+        # A call with a deposit deadline is judged on a day of its deposit period, as if the
+        # sample had been filed then (its verdict stays the rules', never written by hand).
+        verdict = evaluate(data, call, _deposit_day(call, today))
         record = storage.create_application(session=session, user=user, call_id=call_id, data=data)
         record = storage.save_draft(
             session=session,

@@ -82,6 +82,15 @@ def format_int(value: int) -> str:
     return format_decimal(value, locale=LOCALE)
 
 
+def format_size_fr(size: int) -> str:
+    """A file size the French way: "850 octets", "12,4 ko", "1,2 Mo"."""
+    if size < 1000:
+        return count_fr(size, "octet")
+    if size < 1_000_000:
+        return f"{format_decimal(round(size / 1000, 1), locale=LOCALE)}\u00a0ko"
+    return f"{format_decimal(round(size / 1_000_000, 1), locale=LOCALE)}\u00a0Mo"
+
+
 def format_percent_fr(ratio: float) -> str:
     """A ratio as a French percentage ("14 %")."""
     return format_percent(ratio, locale=LOCALE)

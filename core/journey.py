@@ -130,18 +130,30 @@ def apply_changes(application: Application, changes: Mapping[str, Any]) -> Appli
     """A copy of the application with answers replaced at dotted paths; InvalidAnswer if refused."""
     data = application.model_dump()
     for path, value in changes.items():
-        section, _, leaf = path.partition(".")
-        if section not in data or not leaf or "." in leaf:
+        names = path.split(".")
+        if not 2 <= len(names) <= 3 or not all(names):
             raise InvalidAnswer([path], call_id=application.call_id)
+        target = data
+        for name in names[:-1]:  # section, or section.group (project.targets.diagnosed)
+            target = target.get(name) if isinstance(target, dict) else None
+        if not isinstance(target, dict):
+            raise InvalidAnswer([path], call_id=application.call_id)
+        leaf = names[-1]
         if isinstance(value, str) and not value.strip():
             value = None  # an emptied text box means "not answered"
-        data[section][leaf] = value
+        target[leaf] = value
     try:
         return Application.model_validate(data)
     except ValidationError as exc:
-        paths = sorted({".".join(str(p) for p in err["loc"][:2]) for err in exc.errors()})
+
+        def changed(loc: tuple) -> str:
+            """The changed path an error is about (a row of a list names its list)."""
+            text = ".".join(str(p) for p in loc)
+            return next((p for p in changes if text == p or text.startswith(p + ".")), text)
+
+        paths = sorted({changed(err["loc"]) for err in exc.errors()})
         too_long = {
-            ".".join(str(p) for p in err["loc"][:2]): (err["ctx"]["max_length"], len(err["input"]))
+            changed(err["loc"]): (err["ctx"]["max_length"], len(err["input"]))
             for err in exc.errors()
             if err["type"] == "string_too_long"
         }

@@ -137,6 +137,47 @@ class Declaration(Draft):
     certified_at: dt.datetime | None = None
 
 
+class ConsortiumMember(Draft):
+    """A partner of the consortium (the porteur is the structure itself)."""
+
+    name: ShortText | None = None
+    siret: SiretText | None = None
+    role: ShortText | None = None
+
+
+class Targets(Draft):
+    """People the project commits to reach on its territory (Département 93 AMI)."""
+
+    diagnosed: int | None = None
+    equipped: int | None = None
+    connected: int | None = None
+    oriented: int | None = None
+    certified: int | None = None
+
+
+class Project(Draft):
+    """A territorial project funded by a budget (calls that do not fund posts)."""
+
+    territory: ShortText | None = Field(default=None, description='"T6"…"T9"')
+    summary: LongText | None = None
+    start_date: dt.date | None = None
+    consortium: list[ConsortiumMember] = Field(default_factory=list, max_length=100)
+    network: LongText | None = None
+    target_publics: list[ShortText] = Field(default_factory=list)
+    prescribers: list[ShortText] = Field(default_factory=list)
+    targets: Targets = Field(default_factory=Targets)
+    budget_eur: int | None = None
+    coordination_budget_eur: int | None = None
+    prior_department_subsidy_2020: bool | None = None
+
+
+class AttachmentRef(Draft):
+    filename: ShortText
+    sha256: str
+    size: int
+    media_type: str
+
+
 class Application(Draft):
     """An application, complete or not. Its JSON is the project's exchange format."""
 
@@ -144,6 +185,8 @@ class Application(Draft):
     structure: Structure = Field(default_factory=Structure)
     contact: Contact = Field(default_factory=Contact)
     posts: Posts = Field(default_factory=Posts)
+    project: Project = Field(default_factory=Project)
+    attachments: dict[str, AttachmentRef] = Field(default_factory=dict)
     commitments: dict[str, bool] = Field(default_factory=dict)
     declaration: Declaration = Field(default_factory=Declaration)
 

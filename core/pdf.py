@@ -84,7 +84,7 @@ def render_application(
     """The application, its verdict and its call as PDF/A-2B bytes (same input, same bytes)."""
     draft = dossier_number is None
     structure_name = application.structure.name or "structure non renseignée"
-    running = f"Candidature CNFS — {structure_name}"
+    running = f"{call.running_title} — {structure_name}"
     if not draft:
         running = f"Dossier n° {dossier_number} — {structure_name}"
     generated_label = f"Document généré le {format_datetime_fr(generated_at)}"
@@ -103,7 +103,7 @@ def render_application(
     r = Renderer(pdf)
 
     # Title block.
-    r.paragraph("Dossier de candidature — structure d'accueil", size=SMALL_PT, colour=GREY)
+    r.paragraph(call.document_kicker, size=SMALL_PT, colour=GREY)
     r.paragraph(call.title, bold=True, size=14)
     pdf.ln(1)
     if draft:
@@ -125,10 +125,12 @@ def render_application(
             value = questionnaire.value_at(application, q.path)
             r.field(q.label, questionnaire.answer_text(q, call, value))
     number = len(sections) + 1
-    _subsidy(r, f"{number}. Subvention", application, verdict, call)
-    _verdict(r, f"{number + 1}. Avis d'éligibilité", verdict, call)
-    _versions(r, f"{number + 2}. Références", call, generated_at)
-    _signature(r, f"{number + 3}. Signature du représentant légal", application.declaration, call)
+    if call.amount_per_post is not None:  # calls funding posts: amount per post and tranches
+        _subsidy(r, f"{number}. Subvention", application, verdict, call)
+        number += 1
+    _verdict(r, f"{number}. Avis d'éligibilité", verdict, call)
+    _versions(r, f"{number + 1}. Références", call, generated_at)
+    _signature(r, f"{number + 2}. Signature du représentant légal", application.declaration, call)
     if call.after_submission:
         r.paragraph(
             f"Après le dépôt : {call.after_submission.text} "
@@ -277,8 +279,9 @@ def _verdict(r: Renderer, title: str, verdict: Verdict, call: Call) -> None:
             ),
         ]
     )
-    review = format_date_fr(verdict.review_date) if verdict.review_date else "Non déterminée"
-    r.field("Date d'examen prévue", review)
+    if call.review is not None:  # calls examined on a monthly review day
+        review = format_date_fr(verdict.review_date) if verdict.review_date else "Non déterminée"
+        r.field("Date d'examen prévue", review)
     for reason in verdict.reasons:
         text = reason.message
         if reason.sources:

@@ -19,15 +19,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from core import reference
-from core.calls import Call
+from core.calls import Call, Option
 from core.formatting import (
     ESS_STATUS_LABELS_FR,
     NOT_ANSWERED,
     STRUCTURE_TYPE_LABELS_FR,
     format_bool_fr,
     format_date_fr,
+    format_eur,
+    format_size_fr,
 )
-from core.models import Application, EssStatus, StructureType
+from core.models import Application, AttachmentRef, EssStatus, StructureType
 from core.questionnaire_file import (
     Condition,
     Question,
@@ -141,11 +143,14 @@ def form_order(call: Call) -> Callable[[str], int]:
 @functools.cache
 def _getter(path: str) -> Callable[[Application], Any]:
     """A fast reader of one answer (the rules call it for every question of every verdict)."""
-    section, _, leaf = path.partition(".")
-    if section in Application.model_fields and section != "call_id":
-        if Application.model_fields[section].annotation in (dict[str, bool], "dict[str, bool]"):
-            return lambda app: getattr(app, section).get(leaf)
+    section, _, rest = path.partition(".")
+    if section not in Application.model_fields or section == "call_id":
+        return lambda app: None
+    names = rest.split(".")
+    if len(names) == 1 and section != "attachments":
         read = operator.attrgetter(path)
+        if Application.model_fields[section].annotation in (dict[str, bool], "dict[str, bool]"):
+            return lambda app: getattr(app, section).get(rest)
 
         def get(app: Application) -> Any:
             try:
@@ -154,7 +159,16 @@ def _getter(path: str) -> Callable[[Application], Any]:
                 return None
 
         return get
-    return lambda app: None
+
+    def walk(app: Application) -> Any:
+        found: Any = getattr(app, section)
+        for name in names:
+            if found is None:
+                return None
+            found = found.get(name) if isinstance(found, dict) else getattr(found, name, None)
+        return found
+
+    return walk
 
 
 def value_at(application: Application, path: str) -> Any:
@@ -273,7 +287,9 @@ def options(question: FormQuestion, call: Call) -> list[Any]:
         return list(EssStatus)
     if choices.reference == "departments":
         return list(_department_labels())
-    return list(attribute(call, choices.call or "") or [])
+    found = list(attribute(call, choices.call or "") or [])
+    # A list of the call's options (territories, publics): the answer is the option's id.
+    return [x.id if isinstance(x, Option) else x for x in found]
 
 
 def option_label(question: FormQuestion, call: Call, value: Any) -> str:
@@ -288,6 +304,8 @@ def option_label(question: FormQuestion, call: Call, value: Any) -> str:
         return _department_labels().get(value, str(value))
     if choices and choices.label:
         return render(choices.label, call, value=value) or str(value)
+    if choices and choices.call:
+        return call.option_label(choices.call, str(value)) or str(value)
     return str(value)
 
 
@@ -300,9 +318,15 @@ def answer_text(question: FormQuestion, call: Call, value: Any) -> str:
         return question.question.empty or NOT_ANSWERED
     if widget == "choice":
         return option_label(question, call, value)
+    if widget == "items":
+        return " ; ".join(item_text(question, row) for row in value)
+    if isinstance(value, AttachmentRef):
+        return attachment_text(value)
     if question.question.lookup == "legal_categories":
         category = reference.legal_category(value)
         return f"{value} — {category.label}" if category else str(value)
+    if question.question.unit == "eur" and isinstance(value, int):
+        return format_eur(value)
     if isinstance(value, bool):
         return format_bool_fr(value)
     if isinstance(value, dt.date):
@@ -310,6 +334,20 @@ def answer_text(question: FormQuestion, call: Call, value: Any) -> str:
     if isinstance(value, list):
         return " ; ".join(option_label(question, call, v) for v in value)
     return str(value)
+
+
+def item_text(question: FormQuestion, row: Any) -> str:
+    """One row of a list-of-items answer: its fields' values, in the questionnaire's order."""
+    values = [
+        row.get(f.key) if isinstance(row, dict) else getattr(row, f.key, None)
+        for f in question.question.fields
+    ]
+    return " — ".join(str(v) for v in values if v not in (None, "")) or NOT_ANSWERED
+
+
+def attachment_text(ref: AttachmentRef) -> str:
+    """A joined file as every view names it: name, size and fingerprint."""
+    return f"{ref.filename} ({format_size_fr(ref.size)}, SHA-256 {ref.sha256})"
 
 
 class Answer(BaseModel):

@@ -62,8 +62,18 @@ class Choices(Strict):
         return self
 
 
+class ItemField(Strict):
+    """One field of each row of a list-of-items question (a consortium partner's name…)."""
+
+    key: str = Field(pattern=r"^[a-z_]+$")
+    widget: Literal["text"] = "text"
+    label: str
+    required: bool = False
+
+
 class Question(Strict):
-    path: str = Field(pattern=r"^[a-z_]+\.([a-z_]+|\{item\.[a-z_]+\})$")
+    # section.answer, section.group.answer (project.targets.diagnosed), or section.{item.id}
+    path: str = Field(pattern=r"^[a-z_]+(\.[a-z_][a-z0-9_]*){1,2}$|^[a-z_]+\.\{item\.[a-z_]+\}$")
     step: str
     section: str | None = None
     widget: Widget
@@ -79,11 +89,13 @@ class Question(Strict):
     radio: bool = False
     min: float | None = None
     max: float | None = None
+    unit: Literal["eur"] | None = None  # a number shown as an amount (« 187 500 € »)
     lookup: Literal["legal_categories"] | None = None  # a code shown with its reference label
     empty: str | None = None  # wording of an empty answer that means « none »
     each: Literal["call.commitments"] | None = None  # one question per element of the call
     # For list-of-items questions (consortium partners…) and files (supporting documents).
-    fields: list[Question] = Field(default_factory=list)
+    fields: list[ItemField] = Field(default_factory=list)
+    add_label: str = "Ajouter une ligne"
     min_items: int | None = None
     max_items: int | None = None
     accept: list[str] = Field(default_factory=list)  # file extensions, e.g. ["pdf"]
@@ -95,6 +107,9 @@ class Question(Strict):
             raise ValueError("une question à choix doit indiquer « choices »")
         if self.widget == "items" and not self.fields:
             raise ValueError("une liste d'éléments doit indiquer ses « fields »")
+        low, high = self.min_items, self.max_items
+        if low is not None and high is not None and low > high:
+            raise ValueError("min_items dépasse max_items")
         if ("{item." in self.path) != (self.each is not None):
             raise ValueError("« each » et un chemin « {item.…} » vont ensemble")
         return self

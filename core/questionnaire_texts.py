@@ -9,7 +9,7 @@ from typing import Any
 
 from core import reference
 from core.calls import Call
-from core.formatting import format_eur
+from core.formatting import format_date_fr, format_eur
 from core.models import Application, StructureType
 
 
@@ -64,15 +64,22 @@ DERIVED: dict[str, Callable[[Call, Application], str | None]] = {
 FILTERS: dict[str, Callable[[Any], str]] = {
     "eur": lambda v: format_eur(int(v)),
     "or": lambda v: " ou ".join(str(x) for x in v),
+    "date": format_date_fr,
 }
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(?:\|([a-z]+))?\}")
 
 
 def attribute(holder: Any, dotted: str) -> Any:
+    """The value at a dotted path; in a list of the call, a name picks the element of that id."""
     for name in dotted.split("."):
         if holder is None:
             return None
-        holder = holder.get(name) if isinstance(holder, Mapping) else getattr(holder, name, None)
+        if isinstance(holder, Mapping):
+            holder = holder.get(name)
+        elif isinstance(holder, list | tuple):
+            holder = next((x for x in holder if getattr(x, "id", None) == name), None)
+        else:
+            holder = getattr(holder, name, None)
     return holder
 
 

@@ -568,6 +568,8 @@ def commission_calendar(
     calls = [get_call(call_id)] if call_id else list(load_calls().values())
     totals: dict[dt.date, list[int]] = {}
     for call in calls:
+        if call.review is None:  # a call without rolling monthly reviews (Département 93 AMI)
+            continue
         span = session.execute(
             select(func.min(s.submitted_at), func.max(s.submitted_at))
             .join(a, a.id == s.application_id)

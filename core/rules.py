@@ -142,6 +142,8 @@ class _Check:
         self.reasons: list[Reason] = []
         self.missing: list[str] = []
         self.flags: list[str] = []
+        # (amount, note) when the rule set computes the subsidy itself (budget calls).
+        self.subsidy: tuple[int | None, str | None] | None = None
 
     def reason(
         self,
@@ -332,6 +334,8 @@ def _check_contact(check: _Check, app: Application) -> None:
 def _check_posts(check: _Check, app: Application, call: Call, today: dt.date) -> None:
     p = app.posts
     rule = call.posts
+    if rule is None or call.contract is None:
+        return
     if p.count is None:
         pass  # missing answers come from the questionnaire
     elif p.count < rule.min:
@@ -438,8 +442,12 @@ def _check_commitments(check: _Check, app: Application, call: Call) -> None:
 
 
 def _subsidy(check: _Check, app: Application, call: Call) -> tuple[int | None, str | None]:
+    if check.subsidy is not None:
+        return check.subsidy
     count = app.posts.count
     amount = call.amount_per_post
+    if amount is None or call.posts is None:
+        return None, None
     if count is None or not call.posts.min <= count <= call.posts.max:
         return None, None
     notes = []
@@ -505,7 +513,7 @@ def evaluate(application: Application | Mapping[str, Any], call: Call, today: dt
     if ruleset is not None:
         missing = sorted(missing, key=questionnaire.form_order(call))
     subsidy, note = _subsidy(check, app, call)
-    if subsidy is not None and call.amount_per_post.is_ceiling:
+    if subsidy is not None and call.amount_per_post and call.amount_per_post.is_ceiling:
         check.flag("subsidy_ceiling")
     return Verdict(
         status=_status(reasons, missing),
@@ -514,6 +522,10 @@ def evaluate(application: Application | Mapping[str, Any], call: Call, today: dt
         subsidy_eur=subsidy,
         subsidy_note=note,
         tranches=tranches(subsidy, call),
-        review_date=review_date(today, call.review.day_of_month),
+        review_date=review_date(today, call.review.day_of_month) if call.review else None,
         flags=check.flags,
     )
+
+
+# Other kinds register their rule set on import; they reuse the checks above.
+from core import rules_cd93  # noqa: E402, F401

@@ -124,19 +124,23 @@ class AlreadySubmitted(StaleVersion):
 class DuplicateApplication(Exception):
     """One application per SIRET per call; existing_id only when it is the caller's own."""
 
-    def __init__(self, existing_id: int | None) -> None:
+    def __init__(self, existing_id: int | None, scope: str = "") -> None:
         self.existing_id = existing_id
+        # A call unique per SIRET and territory (Département 93 AMI) says which one is taken.
+        where = f"ce SIRET et le territoire {scope}" if scope else "ce SIRET"
         if existing_id is not None:
             message = (
-                f"Vous avez déjà une candidature pour ce SIRET dans cet appel (n° {existing_id}) : "
+                f"Vous avez déjà une candidature pour {where} dans cet appel (n° {existing_id}) : "
                 "reprenez-la plutôt que d'en créer une nouvelle."
             )
         else:
             message = (
-                "Une candidature existe déjà pour ce SIRET dans cet appel, créée depuis un autre "
+                f"Une candidature existe déjà pour {where} dans cet appel, créée depuis un autre "
                 "compte. Rapprochez-vous de vos collègues ; si ce SIRET n'est pas le vôtre, "
                 "vérifiez-le."
             )
+        if scope:
+            message += " Pour un autre territoire, déposez un autre dossier."
         super().__init__(message)
 
 
@@ -250,6 +254,22 @@ def _int_column(value: int | None) -> int | None:
     return value if value is not None and -INT32_MAX <= value <= INT32_MAX else None
 
 
+UNIQUE_SCOPE_LENGTH = 20
+
+
+def unique_scope(data: Application) -> str:
+    """The answer that, with the SIRET, makes an application unique in its call ("" for calls
+    unique per SIRET alone; the territory for the Département 93 AMI)."""
+    from core.calls import load_calls
+    from core.questionnaire_texts import attribute
+
+    call = load_calls().get(data.call_id or "")
+    if call is None or call.unique_per is None:
+        return ""
+    value = attribute(data, call.unique_per)
+    return str(value)[:UNIQUE_SCOPE_LENGTH] if value else ""
+
+
 def filter_columns(data: Application) -> dict[str, object]:
     """The answers copied into columns for filtering (only well-formed values)."""
     structure, posts = data.structure, data.posts
@@ -268,6 +288,7 @@ def filter_columns(data: Application) -> dict[str, object]:
         "coordinator_count": _int_column(coordinators),
         "france_services": structure.france_services,
         "qpv": structure.qpv,
+        "unique_scope": unique_scope(data),
     }
 
 
@@ -315,30 +336,40 @@ def _writable_row(
 
 
 def _check_duplicate(
-    session: Session, *, user: User, call_id: str, siret: str | None, exclude_id: int | None
+    session: Session,
+    *,
+    user: User,
+    call_id: str,
+    siret: str | None,
+    exclude_id: int | None,
+    scope: str = "",
 ) -> None:
     if siret is None:
         return
     query = select(ApplicationRow.id, ApplicationRow.owner_id).where(
-        ApplicationRow.call_id == call_id, ApplicationRow.siret == siret
+        ApplicationRow.call_id == call_id,
+        ApplicationRow.siret == siret,
+        ApplicationRow.unique_scope == scope,
     )
     if exclude_id is not None:
         query = query.where(ApplicationRow.id != exclude_id)
     existing = session.execute(query).first()
     if existing is not None:
-        raise DuplicateApplication(existing.id if existing.owner_id == user.id else None)
+        raise DuplicateApplication(existing.id if existing.owner_id == user.id else None, scope)
 
 
 def _duplicate_from_race(
-    session: Session, *, user: User, call_id: str, siret: str | None
+    session: Session, *, user: User, call_id: str, siret: str | None, scope: str = ""
 ) -> DuplicateApplication:
     """After a unique-constraint failure, the exception to raise; the session is rolled back."""
     session.rollback()
     try:
-        _check_duplicate(session, user=user, call_id=call_id, siret=siret, exclude_id=None)
+        _check_duplicate(
+            session, user=user, call_id=call_id, siret=siret, exclude_id=None, scope=scope
+        )
     except DuplicateApplication as exc:
         return exc
-    return DuplicateApplication(None)
+    return DuplicateApplication(None, scope)
 
 
 def create_application(
@@ -349,8 +380,8 @@ def create_application(
     get_call(call_id)  # unknown call: KeyError with a French message
     data = (data or Application()).model_copy(update={"call_id": call_id})
     columns = filter_columns(data)
-    siret = normalize_siret(data.structure.siret)
-    _check_duplicate(session, user=user, call_id=call_id, siret=siret, exclude_id=None)
+    siret, scope = normalize_siret(data.structure.siret), str(columns["unique_scope"])
+    _check_duplicate(session, user=user, call_id=call_id, siret=siret, exclude_id=None, scope=scope)
     at = clock.now()
     row = ApplicationRow(
         call_id=call_id,
@@ -366,7 +397,9 @@ def create_application(
     try:
         session.flush()
     except IntegrityError:
-        raise _duplicate_from_race(session, user=user, call_id=call_id, siret=siret) from None
+        raise _duplicate_from_race(
+            session, user=user, call_id=call_id, siret=siret, scope=scope
+        ) from None
     _audit(session, user=user, application_id=row.id, action="created", detail=call_id)
     session.flush()
     return ApplicationRecord.from_row(row)
@@ -438,10 +471,14 @@ def save_draft(
         raise AlreadySubmitted()
     data = data.model_copy(update={"call_id": row.call_id})
     columns = filter_columns(data)
-    siret = normalize_siret(data.structure.siret)
-    if columns["siret"] is not None and columns["siret"] != row.siret:
-        # An unchanged SIRET is already this row's, unique per call: no query on every save.
-        _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
+    siret, scope = normalize_siret(data.structure.siret), str(columns["unique_scope"])
+    moved = columns["siret"] != row.siret or scope != row.unique_scope
+    if columns["siret"] is not None and moved:
+        # An unchanged SIRET (and scope) is already this row's, unique per call: no query on
+        # every save.
+        _check_duplicate(
+            session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id, scope=scope
+        )
     saved_at = clock.now()
     try:
         _update_draft_row(
@@ -456,7 +493,9 @@ def save_draft(
             **columns,
         )
     except IntegrityError:
-        raise _duplicate_from_race(session, user=user, call_id=row.call_id, siret=siret) from None
+        raise _duplicate_from_race(
+            session, user=user, call_id=row.call_id, siret=siret, scope=scope
+        ) from None
     _audit(session, user=user, application_id=application_id, action="draft_saved")
     session.flush()
     # The UPDATE matched this very version: the saved record is known without reading it back.
@@ -688,7 +727,14 @@ def restore_draft(*, session: Session, user: User, application_id: int) -> Appli
     row = _deleted_row(session, user, application_id)
     siret = normalize_siret(Application.model_validate(row.data).structure.siret)
     try:
-        _check_duplicate(session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id)
+        _check_duplicate(
+            session,
+            user=user,
+            call_id=row.call_id,
+            siret=siret,
+            exclude_id=row.id,
+            scope=row.unique_scope,
+        )
     except DuplicateApplication as exc:
         raise NotRestorable(exc.existing_id) from None
     row.deleted_at = None

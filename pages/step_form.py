@@ -315,7 +315,9 @@ class StepForm:
             # The call's own text (trusted data), wrapped in full: every word of a commitment
             # must be readable before ticking it.
             value = self.bind(question, st.checkbox, bool, bool, wrap=True, **common)
-        else:  # items, file: the questionnaire may ask them, this portal does not take them yet
+        elif q.widget == "items":
+            return self._items(question, help_text)
+        else:  # file: the questionnaire may ask it, this portal does not take files yet
             st.warning(
                 escape_md(f"{question.label} : cette réponse ne peut pas encore être saisie ici."),
                 icon=":material/construction:",
@@ -342,3 +344,73 @@ class StepForm:
             index=None,
             **kwargs,
         )
+
+    # --- a list of items (consortium partners…): rows of fields, added and removed ----------
+
+    def _items(self, question: FormQuestion, help_text: str | None) -> list[dict[str, Any]]:
+        """Rows of the question's fields; every change saves the whole list, like any answer."""
+        q, path = question.question, question.path
+        prefix = self.key(path)
+        state = st.session_state
+        stored = [_row(item, q.fields) for item in questionnaire.value_at(self.data, path) or []]
+        st.markdown(f"**{escape_md(question.label)}**")
+        if help_text:
+            st.caption(escape_md(help_text))
+        rows: list[dict[str, Any]] = []
+        removed: int | None = None
+        for index, row in enumerate(stored):
+            with st.container(border=True):
+                # Two fields a line (a last odd one on its own): each value stays readable.
+                pairs, odd = divmod(len(q.fields), 2)
+                columns = [c for _ in range(pairs) for c in st.columns(2)]
+                columns += [st.container() for _ in range(odd)]
+                typed: dict[str, Any] = {}
+                for column, field in zip(columns, q.fields, strict=False):
+                    key = f"{prefix}:{index}:{field.key}"
+                    if self.read_only or self.stale or key not in state:
+                        state[key] = _text_in(row.get(field.key))
+                    label = f"{field.label} (n° {index + 1})"
+                    typed[field.key] = _text_out(
+                        column.text_input(label, key=key, disabled=self.read_only, max_chars=500)
+                    )
+                rows.append(typed)
+                if not self.read_only and st.button(
+                    f"Retirer la ligne n° {index + 1}",
+                    key=f"{prefix}:{index}:remove",
+                    icon=":material/delete:",
+                ):
+                    removed = index
+        full = q.max_items is not None and len(stored) >= q.max_items
+        added = not self.read_only and st.button(
+            q.add_label, key=f"{prefix}:add", icon=":material/add:", disabled=full
+        )
+        if q.min_items or q.max_items:
+            st.caption(escape_md(_items_bounds(q.min_items, q.max_items)))
+        if self.read_only or self.stale:
+            self._messages(path)
+            return stored
+        if removed is not None or added:
+            if removed is not None:
+                rows.pop(removed)
+            else:
+                rows.append({field.key: None for field in q.fields})
+            self._save(path, rows)
+            for key in [k for k in state if isinstance(k, str) and k.startswith(prefix + ":")]:
+                del state[key]  # the rows moved: refill every field from the saved list
+            if path not in self.errors:
+                st.rerun()
+        elif rows != stored:
+            self._save(path, rows)
+        self._messages(path)
+        return rows
+
+
+def _row(item: Any, fields: list) -> dict[str, Any]:
+    read = item.get if isinstance(item, dict) else lambda name: getattr(item, name, None)
+    return {field.key: read(field.key) for field in fields}
+
+
+def _items_bounds(low: int | None, high: int | None) -> str:
+    if low and high:
+        return f"Au moins {low}, au plus {high}."
+    return f"Au moins {low}." if low else f"Au plus {high}."

@@ -20,6 +20,7 @@ STEP_PAGES = {
 DOSSIER_PARAM = "dossier"
 NEXT_ICON = ":material/arrow_forward:"
 DOSSIER_KEY = "_cnfs_dossier"
+CALL_OF_DOSSIER_KEY = "_cnfs_dossier_calls"
 
 
 def current_dossier() -> int | None:
@@ -35,6 +36,26 @@ def current_dossier() -> int | None:
     if dossier is not None:
         st.query_params[DOSSIER_PARAM] = str(dossier)
     return dossier
+
+
+def dossier_call_id(user: Any) -> str | None:
+    """The call of the dossier in view (URL, else this tab's), read without changing the URL;
+    None when there is none or it is not this user's."""
+    raw = st.query_params.get(DOSSIER_PARAM)
+    dossier = components.parse_id(raw) if raw is not None else st.session_state.get(DOSSIER_KEY)
+    if dossier is None:
+        return None
+    known = st.session_state.setdefault(CALL_OF_DOSSIER_KEY, {})
+    if dossier not in known:
+        from core import storage
+
+        try:
+            with components.db() as session:
+                record = storage.get_application(session=session, user=user, application_id=dossier)
+        except storage.NotFound:
+            return None
+        known[dossier] = record.call_id  # a dossier never changes call
+    return known[dossier]
 
 
 def forget_dossier() -> None:

@@ -65,15 +65,17 @@ def render_summary(form: StepForm) -> None:
                     st.markdown(f"- {escape_md(label)} : {escape_md(problem.message)}")
                 step_link(step, record.id, label=f"Corriger l'étape {step}", icon=NEXT_ICON)
 
-    st.subheader("Financement", anchor=False)
-    st.markdown(f"Subvention : **{escape_md(format_eur(verdict.subsidy_eur))}**")
-    if verdict.subsidy_note:
-        st.caption(escape_md(verdict.subsidy_note))
-    st.markdown("Versement en trois tranches :" if len(verdict.tranches) == 3 else "Versements :")
-    for line in presentation.tranche_lines(verdict, call):
-        st.markdown(f"- {escape_md(line)}")
-    st.caption(escape_md(f"Source : {call.amount_per_post.source}"))
-    if submission is None and verdict.review_date:
+    if call.amount_per_post is not None:  # calls funding posts; a budget is among the answers
+        st.subheader("Financement", anchor=False)
+        st.markdown(f"Subvention : **{escape_md(format_eur(verdict.subsidy_eur))}**")
+        if verdict.subsidy_note:
+            st.caption(escape_md(verdict.subsidy_note))
+        three = len(verdict.tranches) == 3
+        st.markdown("Versement en trois tranches :" if three else "Versements :")
+        for line in presentation.tranche_lines(verdict, call):
+            st.markdown(f"- {escape_md(line)}")
+        st.caption(escape_md(f"Source : {call.amount_per_post.source}"))
+    if submission is None and verdict.review_date and call.review:
         st.markdown(
             escape_md(
                 f"Si vous déposez aujourd'hui, la candidature sera examinée le "

@@ -65,6 +65,84 @@ def complete_application(call_id: str = WAVE1, **changes: Any) -> dict[str, Any]
 
 TODAY = dt.date(2021, 2, 10)
 
+CD93 = "cd93-2021-numerique-inclusif"
+CD93_TODAY = dt.date(2021, 6, 1)
+SIRET_PARTNER = "78467169500087"
+
+
+def attachment_ref(filename: str = "piece.pdf") -> dict[str, Any]:
+    """An attachment as the exchange format references it (the file itself is stored apart)."""
+    return {
+        "filename": filename,
+        "sha256": "0" * 64,
+        "size": 48_213,
+        "media_type": "application/pdf",
+    }
+
+
+def complete_project(**changes: Any) -> dict[str, Any]:
+    """A complete, admissible Département 93 AMI project as exchange-format JSON."""
+    call = get_call(CD93)
+    data: dict[str, Any] = {
+        "call_id": CD93,
+        "structure": {
+            "siret": SIRET_OTHER,
+            "name": "Association Les Liens numériques",
+            "structure_type": "association",
+            "legal_category": "9220",
+            "department": "93",
+            "commune": "Montreuil",
+            "address": "12 rue de Paris, 93100 Montreuil",
+        },
+        "contact": {
+            "name": "Élodie Lefèvre",
+            "role": "Coordinatrice",
+            "email": "elodie.lefevre@liens-numeriques.fr",
+            "phone": "01 48 70 60 00",
+        },
+        "project": {
+            "territory": "T8",
+            "summary": "Diagnostic, équipement reconditionné, connexion, formation, certification.",
+            "start_date": "2021-09-01",
+            "consortium": [
+                {"name": "Ressourcerie de l'Est", "siret": SIRET_PARTNER, "role": "Réemploi"}
+            ],
+            "network": "EPT Est Ensemble, PLIE, médiathèques, conseillers numériques",
+            "target_publics": ["rsa", "siae_employees"],
+            "prescribers": ["pie", "missions_locales"],
+            "targets": {
+                "diagnosed": 250,
+                "equipped": 200,
+                "connected": 100,
+                "oriented": 150,
+                "certified": 100,
+            },
+            "budget_eur": 187_500,
+            "coordination_budget_eur": 15_000,
+            "prior_department_subsidy_2020": True,
+        },
+        "attachments": {
+            "ept_support_letter": attachment_ref("lettre-ept.pdf"),
+            "project_description": attachment_ref("description.pdf"),
+            "budget": attachment_ref("budget.pdf"),
+        },
+        "commitments": {cid: True for cid in call.commitment_ids()},
+    }
+    for path, value in changes.items():
+        target = data
+        *parents, leaf = path.split(".")
+        for key in parents:
+            target = target[key]
+        if value is _DELETE:
+            target.pop(leaf, None)
+        else:
+            target[leaf] = value
+    return copy.deepcopy(data)
+
+
+_DELETE = object()
+DELETE = _DELETE  # complete_project(**{"attachments.budget": DELETE})
+
 
 def application(call_id: str = WAVE1, **changes: Any) -> Application:
     """complete_application() as a model."""

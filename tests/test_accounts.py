@@ -275,3 +275,37 @@ def test_registration_answers_the_same_for_a_taken_address(session, applicant, m
     assert len(hashes) == 2  # one bcrypt hash each: the same time either way
     assert told == [applicant.id]  # the owner is told (tests/test_mail.py reads the mail)
     assert accounts.get_user_by_email(session=session, email=applicant.email).name != "Intrus"
+
+
+def test_demo_shows_a_93_ami_draft_and_two_submitted_territories(session):
+    import hashlib
+
+    from core.calls import get_call
+    from core.rules import evaluate
+
+    demo.seed_demo(session=session)
+    session.commit()
+    asso = accounts.get_user_by_email(session=session, email="asso@demo.cnfs.fr")
+    [draft] = [
+        r for r in storage.list_applications(session=session, user=asso) if r.call_id == demo.CD93
+    ]
+    assert draft.status == "draft" and draft.data.project.territory == "T8"
+    reviewer = accounts.get_user_by_email(session=session, email="anct@demo.cnfs.fr")
+    submitted = [
+        r
+        for r in storage.list_applications(session=session, user=reviewer)
+        if r.call_id == demo.CD93 and r.status == "submitted"
+    ]
+    assert {r.data.project.territory for r in submitted} == {"T6", "T9"}
+    call = get_call(demo.CD93)
+    for record in submitted:
+        # The frozen verdict is the rules' own, on a day of the deposit period.
+        verdict = evaluate(record.data, call, call.closes_on)
+        submission = storage.get_submission(
+            session=session, user=reviewer, application_id=record.id
+        )
+        assert submission.verdict.status == verdict.status == "eligible"
+        letter = record.data.attachments["ept_support_letter"]
+        territory = call.option_label("territories", record.data.project.territory)
+        title = f"Lettre de soutien de l'EPT {territory}"
+        assert letter.sha256 == hashlib.sha256(demo.demo_document(title)).hexdigest()

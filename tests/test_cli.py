@@ -10,7 +10,7 @@ import pytest
 
 from core.calls import get_call
 from core.cli import main
-from tests.builders import WAVE1, complete_application
+from tests.builders import CD93, DELETE, WAVE1, complete_application, complete_project
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -124,3 +124,61 @@ def test_a_utf8_bom_is_accepted(tmp_path):
     result = run("evaluate", str(path), "--today", "2021-01-14")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["status"] == "eligible"
+
+
+# --- the Département 93 AMI ----------------------------------------------------------------
+
+
+def test_calls_json_lists_attachments_and_target_publics_of_every_call(capsys):
+    assert main(["calls", "--json"]) == 0
+    calls = {c["id"]: c for c in json.loads(capsys.readouterr().out)}
+    cd93 = calls[CD93]
+    assert cd93["commitments"] == get_call(CD93).commitment_ids()
+    attachments = {a["id"]: a for a in cd93["attachments"]}
+    assert attachments["ept_support_letter"] == {
+        "id": "ept_support_letter",
+        "required": True,
+        "required_when": None,
+    }
+    assert attachments["administrative_file"]["required_when"] == {
+        "project.prior_department_subsidy_2020": False
+    }
+    assert set(attachments) == {
+        "ept_support_letter",
+        "project_description",
+        "budget",
+        "administrative_file",
+    }
+    assert cd93["target_publics"] == [
+        "rsa",
+        "long_term_unemployed",
+        "mission_locale_youth",
+        "ase_young_adults",
+        "siae_employees",
+    ]
+    assert calls[WAVE1]["attachments"] == [] and calls[WAVE1]["target_publics"] == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ({}, "eligible"),
+        ({"project.budget_eur": 187_501}, "ineligible"),
+        ({"project.targets.diagnosed": 249}, "ineligible"),
+        ({"attachments.ept_support_letter": DELETE}, "incomplete"),
+    ],
+)
+def test_evaluate_reads_the_93_exchange_format(tmp_path, changes, status):
+    path = tmp_path / "projet.json"
+    path.write_text(json.dumps(complete_project(**changes)), encoding="utf-8")
+    result = run("evaluate", str(path), "--today", "2021-06-25")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == status
+
+
+def test_evaluate_after_the_deposit_deadline(tmp_path):
+    path = tmp_path / "projet.json"
+    path.write_text(json.dumps(complete_project()), encoding="utf-8")
+    verdict = json.loads(run("evaluate", str(path), "--today", "2021-06-26").stdout)
+    assert verdict["status"] == "ineligible"
+    assert "call.closed" in [r["code"] for r in verdict["reasons"]]

@@ -6,12 +6,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import review
@@ -394,5 +396,52 @@ def test_upgrade_to_0008_keeps_accounts_and_ends_only_old_format_cookies(databas
         assert {"failed_logins", "locked_until"} <= columns
         with plain.connect() as conn:
             assert conn.exec_driver_sql("SELECT email FROM users").scalar_one() == "a@b.fr"
+    finally:
+        plain.dispose()
+
+
+def test_0009_makes_the_93_ami_unique_per_siret_and_territory(database_url):
+    # A database built by 0008, with a CNFS draft and a 93 AMI draft on T8, upgraded to 0009.
+    plain = create_engine(database_url)
+    insert = (
+        "INSERT INTO applications (id, call_id, owner_id, status, data, version, created_at,"
+        " updated_at, siret{extra}) VALUES ({id}, '{call}', 1, 'draft', '{data}', 1,"
+        " '2021-06-01 09:00:00+00:00', '2021-06-01 09:00:00+00:00', '20005478100006'{value})"
+    )
+    cd93 = "cd93-2021-numerique-inclusif"
+
+    def row(app_id, call, territory, scope=None):
+        data = json.dumps({"call_id": call, "project": {"territory": territory}})
+        extra, value = ("", "") if scope is None else (", unique_scope", f", '{scope}'")
+        return insert.format(id=app_id, call=call, data=data, extra=extra, value=value)
+
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0008")
+        with plain.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO users (id, email, name, password_hash, role,"
+                " session_version, created_at) VALUES (1, 'a@b.fr', 'A', 'x', 'applicant', 1,"
+                " '2021-06-01 09:00:00+00:00')"
+            )
+            conn.exec_driver_sql(row(1, "cnfs-2021-structures-privees", None))
+            conn.exec_driver_sql(row(2, cd93, "T8"))
+        command.upgrade(cfg, "0009")
+        with plain.connect() as conn:
+            scopes = dict(
+                tuple(r) for r in conn.exec_driver_sql("SELECT id, unique_scope FROM applications")
+            )
+        assert scopes == {1: "", 2: "T8"}
+        with plain.begin() as conn:  # the same SIRET on another territory: a second dossier
+            conn.exec_driver_sql(row(3, cd93, "T6", "T6"))
+        with pytest.raises(IntegrityError), plain.begin() as conn:
+            conn.exec_driver_sql(row(4, cd93, "T8", "T8"))
+        with pytest.raises(IntegrityError), plain.begin() as conn:  # CNFS: per SIRET still
+            conn.exec_driver_sql(row(5, "cnfs-2021-structures-privees", None))
+        with plain.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM applications WHERE id = 3")
+        command.downgrade(cfg, "0008")
+        columns = {c["name"] for c in inspect(plain).get_columns("applications")}
+        assert "unique_scope" not in columns
     finally:
         plain.dispose()

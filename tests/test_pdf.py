@@ -389,3 +389,24 @@ def test_the_pdf_says_what_to_do_once_signed_and_whom_to_ask(application, call):
     text = text_of(render(application, call))
     assert "faites-le signer par l'autorité habilitée" in text
     assert call.after_submission.contact_email in text
+
+
+# --- a call of another kind: the same generic document ---------------------------------------
+
+
+def test_a_93_project_prints_its_questions_partners_and_attachments():
+    from tests.builders import CD93, CD93_TODAY, complete_project
+
+    cd93 = get_call(CD93)
+    app = rules.coerce_application(complete_project())[0]
+    verdict = rules.evaluate(app, cd93, CD93_TODAY)
+    text = body_text(render(app, cd93, verdict=verdict))
+    assert "Territoire 8 : Est Ensemble" in text
+    assert "Ressourcerie de l'Est — 78467169500087 — Réemploi" in text
+    assert re.search(r"Subvention demandée, en euros 187\s?500\s?€", text)
+    assert "lettre-ept.pdf" in text and "SHA-256" in text
+    assert "Dossier de réponse — structure porteuse du consortium" in text
+    # No per-post subsidy, tranche or monthly review the seed does not give.
+    assert "Tranche" not in text and "Montant par poste" not in text
+    assert "Date d'examen prévue" not in text
+    assert "Éligible" in text

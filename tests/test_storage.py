@@ -526,3 +526,53 @@ def test_fifty_concurrent_writers_on_their_own_drafts(engine, session, make_appl
     with ThreadPoolExecutor(writers) as pool:
         versions = list(pool.map(write, range(writers)))
     assert versions == [4] * writers
+
+
+# --- the Département 93 AMI: one dossier per SIRET *and* territory --------------------------
+
+CD93 = "cd93-2021-numerique-inclusif"
+
+
+def _project(territory: str | None, siret: str = SAINT_DENIS_SIRET) -> Application:
+    return Application.model_validate(
+        {"call_id": CD93, "structure": {"siret": siret}, "project": {"territory": territory}}
+    )
+
+
+def test_one_porteur_files_one_dossier_per_territory(session, applicant):
+    t6 = storage.create_application(
+        session=session, user=applicant, call_id=CD93, data=_project("T6")
+    )
+    t8 = storage.create_application(
+        session=session, user=applicant, call_id=CD93, data=_project("T8")
+    )
+    assert t6.id != t8.id
+    with pytest.raises(DuplicateApplication) as exc:
+        storage.create_application(
+            session=session, user=applicant, call_id=CD93, data=_project("T8")
+        )
+    assert exc.value.existing_id == t8.id
+    assert "territoire T8" in str(exc.value) and "autre territoire" in str(exc.value)
+
+
+def test_moving_a_dossier_onto_a_taken_territory_is_refused(session, applicant):
+    storage.create_application(session=session, user=applicant, call_id=CD93, data=_project("T6"))
+    t7 = storage.create_application(
+        session=session, user=applicant, call_id=CD93, data=_project("T7")
+    )
+    with pytest.raises(DuplicateApplication):
+        storage.save_draft(
+            session=session,
+            user=applicant,
+            application_id=t7.id,
+            data=_project("T6"),
+            expected_version=t7.version,
+        )
+
+
+def test_cnfs_calls_stay_unique_per_siret_alone(session, applicant):
+    data = Application.model_validate({"structure": {"siret": SAINT_DENIS_SIRET}})
+    storage.create_application(session=session, user=applicant, call_id=WAVE1, data=data)
+    assert storage.unique_scope(data.model_copy(update={"call_id": WAVE1})) == ""
+    with pytest.raises(DuplicateApplication):
+        storage.create_application(session=session, user=applicant, call_id=WAVE1, data=data)
