@@ -191,7 +191,7 @@ def _seed_revision_0001(url: str) -> dict[str, int]:
 
 def test_upgrade_from_0001_keeps_submitted_dossiers_and_their_pdf_hash(database_url):
     ids = _seed_revision_0001(database_url)
-    reviewer = User(id=99, email="anct@example.fr", name="ANCT", role=Role.REVIEWER)
+    reviewer = User(id=99, email="anct@example.fr", name="ANCT", role=Role.REVIEWER, calls=(WAVE1,))
     try:
         engine = get_engine(database_url)  # migrates to head
         assert _current(engine) == _head()
