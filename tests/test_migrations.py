@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
-from core import review
+from core import review, storage
 from core.calls import get_call
 from core.db import (
     ApplicationRow,
@@ -44,6 +44,8 @@ TABLES = {
     "user_departments",
     "opinions",
     "opinion_changes",
+    # 0008: reviewers scoped by call
+    "user_calls",
 }
 
 
@@ -348,5 +350,45 @@ def test_upgrade_to_0006_keeps_drafts_and_none_is_deleted(database_url):
         command.downgrade(cfg, "0005")
         columns = {c["name"] for c in inspect(plain).get_columns("applications")}
         assert "deleted_at" not in columns
+    finally:
+        plain.dispose()
+
+
+def test_upgrade_to_0008_keeps_what_existing_reviewers_saw(database_url):
+    """Reviewers of a 0007 database get every call shipped before the scope (the two CNFS
+    calls), so they keep seeing their dossiers; other roles get no call; admins see all."""
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0007")
+        with plain.begin() as conn:
+            roles = ("reviewer", "applicant", "admin", "prefecture", "reviewer")
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, role, failed_logins,"
+                    " session_version, created_at) VALUES (:id, :email, 'U', 'x', :role, 0, 1,"
+                    " '2021-01-10 09:00:00+00:00')"
+                ),
+                [{"id": n, "email": f"u{n}@b.fr", "role": r} for n, r in enumerate(roles, 1)],
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO applications (id, call_id, owner_id, status, data, version,"
+                " created_at, updated_at) VALUES (3, 'cnfs-2020-collectivites', 2, 'draft',"
+                " '{}', 1, '2021-01-10 09:00:00+00:00', '2021-01-10 09:00:00+00:00')"
+            )
+        command.upgrade(cfg, "0008")
+        with plain.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT user_id, call_id FROM user_calls ORDER BY user_id, call_id"
+            ).all()
+        calls = ["cnfs-2020-collectivites", "cnfs-2021-structures-privees"]
+        assert [tuple(r) for r in rows] == [(1, c) for c in calls] + [(5, c) for c in calls]
+        with Session(plain) as session:
+            from core.db import UserRow
+
+            reviewer = User.from_row(session.get(UserRow, 1))
+            assert [r.id for r in storage.list_applications(session=session, user=reviewer)] == [3]
+        command.downgrade(cfg, "0007")
+        assert "user_calls" not in inspect(plain).get_table_names()
     finally:
         plain.dispose()
