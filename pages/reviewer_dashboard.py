@@ -111,6 +111,11 @@ else:
     )
 
 st.subheader("Répartition")
+if board.total == 0:
+    # Empty tables would show Streamlit's English « empty »; a reviewer of a call not yet open
+    # sees this.
+    st.caption("Aucune candidature à répartir pour l'instant.")
+    st.stop()
 tabs = st.tabs(
     ["Par état", "Par éligibilité", "Par type de structure", "Par région", "Par département"]
 )

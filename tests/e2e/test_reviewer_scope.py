@@ -22,6 +22,7 @@ def test_departement_reviewer_sees_no_cnfs_dossier_while_anct_does(page, demo_se
     board = ui.main_text(page)
     assert "Aucun des appels que vous instruisez n'est encore ouvert sur ce portail" in board
     assert "Avis des préfets" not in board
+    assert "empty" not in board  # no empty table left with Streamlit's English placeholder
 
     ui.click(page, "Candidatures", role="link")
     page.get_by_text("0 candidature").first.wait_for()
@@ -33,6 +34,10 @@ def test_departement_reviewer_sees_no_cnfs_dossier_while_anct_does(page, demo_se
     page.get_by_text("Aucune candidature ne porte le n° 1.").wait_for()
     shot(page, "departement-dossier-1")
     assert "CNFS-2021" not in ui.main_text(page)
+
+    ui.click(page, "Fiche préfet", role="link")
+    page.get_by_text("ne passe par l'avis des préfets").wait_for()
+    shot(page, "departement-fiche-prefet")
 
     ui.click(page, "Se déconnecter")
     ui.login(page, demo_server.url, *ANCT)
