@@ -64,7 +64,7 @@ DEMO_ACCOUNTS = [
         name="Instructeur du Département de la Seine-Saint-Denis",
         role=Role.REVIEWER,
         password="Departement-demo-2021",  # noqa: S106 (published demo password)
-        label="Instructeur du Département 93 (lecture seule, AMI Numérique inclusif)",
+        label="Instructeur du Département 93 (AMI Numérique inclusif)",
         calls=(CD93,),
     ),
     DemoAccount(
