@@ -169,6 +169,14 @@ def main() -> int:
                 ),
                 {"e": REVIEWER_EMAIL, "a": "navigateur0@banc.example.fr"},
             )
+            # An ANCT reviewer reads the CNFS calls (scope of issue 11).
+            conn.execute(
+                text(
+                    "INSERT INTO user_calls (user_id, call_id) SELECT id, c.call_id FROM users, "
+                    "(SELECT DISTINCT call_id FROM applications) c WHERE email = :e"
+                ),
+                {"e": REVIEWER_EMAIL},
+            )
             dossier_id = conn.execute(
                 text("SELECT min(application_id) FROM submissions")
             ).scalar_one()

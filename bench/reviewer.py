@@ -25,6 +25,7 @@ from sqlalchemy import func, select  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from core import exports, review  # noqa: E402
+from core.calls import load_calls  # noqa: E402
 from core.db import ApplicationRow, get_engine, session_scope  # noqa: E402
 from core.scale_seed import seed_scale  # noqa: E402
 from core.storage import Role, User  # noqa: E402
@@ -65,7 +66,13 @@ def main() -> int:
             f"Base remplie : {report.submitted} déposées + {report.drafts} brouillons "
             f"en {report.seconds:.1f} s"
         )
-    reviewer = User(id=0, email="bench@anct.gouv.fr", name="Banc d'essai", role=Role.REVIEWER)
+    reviewer = User(
+        id=0,
+        email="bench@anct.gouv.fr",
+        name="Banc d'essai",
+        role=Role.REVIEWER,
+        calls=tuple(load_calls()),  # an ANCT reviewer: every shipped call
+    )
 
     print("\n-- Requêtes (core) --")
     with session_scope(engine) as s:

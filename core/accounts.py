@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from core import clock, notifications, reference
-from core.db import UserDepartmentRow, UserRow
+from core.db import UserCallRow, UserDepartmentRow, UserRow
 from core.models import clean_text
 from core.storage import Role, User
 
@@ -139,6 +139,54 @@ def parse_departments(raw: str | list[str] | tuple[str, ...] | None) -> tuple[st
     return tuple(sorted(codes))
 
 
+def _known_calls_fr() -> str:
+    from core.calls import load_calls
+
+    return ", ".join(load_calls())
+
+
+def parse_calls(
+    raw: str | list[str] | tuple[str, ...] | None, *, known_only: bool = True
+) -> tuple[str, ...]:
+    """Call ids from « cnfs-2020-collectivites,cnfs-2021-structures-privees » (or a list),
+    checked against the loaded calls unless known_only is False (a call still to be loaded)."""
+    from core.calls import load_calls
+
+    if raw is None:
+        return ()
+    parts = raw.split(",") if isinstance(raw, str) else list(raw)
+    ids: list[str] = []
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if known_only and part not in load_calls():
+            raise AccountError(f"Appel inconnu : « {part} ». Appels connus : {_known_calls_fr()}.")
+        if part not in ids:
+            ids.append(part)
+    return tuple(sorted(ids))
+
+
+def check_scope(role: Role, codes: tuple[str, ...], call_ids: tuple[str, ...]) -> None:
+    """Refuse a scope that does not fit the role (prefecture: departments; reviewer: calls)."""
+    if role == Role.PREFECTURE and not codes:
+        raise AccountError(
+            "Un compte préfecture doit couvrir au moins un département : précisez-les "
+            "(exemple : --departments 93,95)."
+        )
+    if role != Role.PREFECTURE and codes:
+        raise AccountError("Seuls les comptes préfecture sont rattachés à des départements.")
+    if role == Role.REVIEWER and not call_ids:
+        raise AccountError(
+            "Un compte instructeur doit être rattaché aux appels qu'il instruit : précisez-les, "
+            f"séparés par des virgules (--calls). Appels connus : {_known_calls_fr()}."
+        )
+    if role != Role.REVIEWER and call_ids:
+        raise AccountError(
+            "Seuls les comptes instructeur sont rattachés à des appels (un administrateur voit "
+            "tous les appels)."
+        )
+
+
 def create_user(
     *,
     session: Session,
@@ -148,20 +196,19 @@ def create_user(
     role: Role = Role.APPLICANT,
     email_confirmed: bool = False,
     departments: tuple[str, ...] | list[str] | str | None = None,
+    calls: tuple[str, ...] | list[str] | str | None = None,
+    known_calls_only: bool = True,
 ) -> User:
-    """Create an account after checking email, name, password and (prefectures) departments.
+    """Create an account after checking email, name, password and its scope: departments for
+    a prefecture, calls for a reviewer (required: a reviewer without calls would read nothing).
 
     email_confirmed: the address is vouched for (operator's command line, demo accounts);
     self-registered applicants confirm theirs by a link (core.account_links).
+    known_calls_only=False stores call ids not loaded here (the demo's Département reviewer).
     """
     codes = parse_departments(departments)
-    if Role(role) == Role.PREFECTURE and not codes:
-        raise AccountError(
-            "Un compte préfecture doit couvrir au moins un département : précisez-les "
-            "(exemple : --departments 93,95)."
-        )
-    if Role(role) != Role.PREFECTURE and codes:
-        raise AccountError("Seuls les comptes préfecture sont rattachés à des départements.")
+    call_ids = parse_calls(calls, known_only=known_calls_only)
+    check_scope(Role(role), codes, call_ids)
     email = normalize_email(email)
     problem = email_problem(email)
     if problem:
@@ -183,6 +230,7 @@ def create_user(
         created_at=clock.now(),
         email_confirmed_at=clock.now() if email_confirmed else None,
         department_rows=[UserDepartmentRow(department=code) for code in codes],
+        call_rows=[UserCallRow(call_id=call_id) for call_id in call_ids],
     )
     session.add(row)
     try:
@@ -190,6 +238,27 @@ def create_user(
     except IntegrityError:
         session.rollback()
         raise AccountExists("Un compte existe déjà avec cette adresse : connectez-vous.") from None
+    return User.from_row(row)
+
+
+def set_reviewer_calls(
+    *, session: Session, email: str, calls: tuple[str, ...] | list[str] | str
+) -> User:
+    """Replace the calls a reviewer reads; takes effect at the account's next page load."""
+    row = session.execute(
+        select(UserRow).where(UserRow.email == normalize_email(email))
+    ).scalar_one_or_none()
+    if row is None:
+        raise AccountError(f"Aucun compte avec l'adresse « {email} ».")
+    if row.role != Role.REVIEWER.value:
+        raise AccountError(
+            "Seuls les comptes instructeur sont rattachés à des appels (un administrateur voit "
+            "tous les appels)."
+        )
+    call_ids = parse_calls(calls)
+    check_scope(Role.REVIEWER, (), call_ids)
+    row.call_rows = [UserCallRow(call_id=call_id) for call_id in call_ids]
+    session.flush()
     return User.from_row(row)
 
 

@@ -92,6 +92,18 @@ class UserRow(Base):
     department_rows: Mapped[list[UserDepartmentRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )
+    # Reviewer accounts only: the calls whose applications they read (admins read every call).
+    call_rows: Mapped[list[UserCallRow]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class UserCallRow(Base):
+    __tablename__ = "user_calls"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # A call id as written by the operator: it may name a call not loaded (yet) here.
+    call_id: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class UserDepartmentRow(Base):

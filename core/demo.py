@@ -1,4 +1,4 @@
-"""Demo data: four accounts to try the portal and about ten applications in several states.
+"""Demo data: five accounts to try the portal and about ten applications in several states.
 
 Seeded only in demo mode and only into an empty users table. Structures are fictitious; SIRETs
 are well-formed (valid check key) but not looked up.
@@ -32,6 +32,7 @@ class DemoAccount(BaseModel):
     label: str  # shown on the login page
     shown: bool = True
     departments: tuple[str, ...] = ()  # prefecture accounts
+    calls: tuple[str, ...] = ()  # reviewer accounts
 
 
 DEMO_ACCOUNTS = [
@@ -54,7 +55,16 @@ DEMO_ACCOUNTS = [
         name="Instructeur ANCT",
         role=Role.REVIEWER,
         password="Anct-demo-2021",  # noqa: S106 (published demo password)
-        label="Instructeur ANCT (lecture seule)",
+        label="Instructeur ANCT (lecture seule, appels CNFS)",
+        calls=(WAVE1, WAVE2),
+    ),
+    DemoAccount(
+        email="departement93@demo.cnfs.fr",
+        name="Instructeur du Département de la Seine-Saint-Denis",
+        role=Role.REVIEWER,
+        password="Departement-demo-2021",  # noqa: S106 (published demo password)
+        label="Instructeur du Département 93 (AMI Numérique inclusif)",
+        calls=(CD93,),
     ),
     DemoAccount(
         email="prefecture93@demo.cnfs.fr",
@@ -464,6 +474,8 @@ def _create_accounts(session: Session) -> dict[str, User]:
             role=account.role,
             email_confirmed=True,
             departments=account.departments,
+            calls=account.calls or None,
+            known_calls_only=False,  # CD93 may not be loaded yet: its reviewer then sees nothing
         )
     for key, email in _OTHER_OWNERS.items():
         users[key] = accounts.create_user(

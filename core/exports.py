@@ -358,9 +358,10 @@ def prefect_sheet(
         (list_a if is_public(call, s.structure_type, s.legal_category) else list_b).append(line)
     agreements = []
     scope = [get_call(call_id)] if call_id else None
-    versions = {c.id: c.version for c in scope or prefecture.consulted_calls()}
+    consulted = [c for c in prefecture.consulted_calls() if user.reads_call(c.id)]
+    versions = {c.id: c.version for c in scope or consulted}
     seen: set[str] = set()
-    for call in scope or list(load_calls().values()):
+    for call in scope or [c for c in load_calls().values() if user.reads_call(c.id)]:
         for agreement in call.territorial_agreements:
             if agreement.department == dep.code and agreement.id not in seen:
                 seen.add(agreement.id)

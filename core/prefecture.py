@@ -29,6 +29,7 @@ from core.storage import (
     User,
     consulted_call_ids,
     get_application,
+    read_conditions,
 )
 
 LATER_LIST = "later"  # applications submitted after the call's last dated list
@@ -55,7 +56,8 @@ def require_consultation_reader(user: User) -> None:
 
 
 def consulted_calls(call_id: str | None = None) -> list[Call]:
-    """Calls with a prefect consultation (one, when call_id is given and consulted)."""
+    """Calls with a prefect consultation (one, when call_id is given and consulted), whoever
+    asks: callers filter rows with scope_conditions(user)."""
     if call_id is not None:
         if call_id not in consulted_call_ids():
             raise KeyError(f"Appel sans consultation des préfets : {call_id}")
@@ -64,15 +66,14 @@ def consulted_calls(call_id: str | None = None) -> list[Call]:
 
 
 def scope_conditions(user: User) -> list[ColumnElement[bool]]:
-    """SQL conditions restricting applications to what the user may see of the consultation."""
+    """SQL conditions restricting applications to what the user may see of the consultation:
+    submitted ones of consulted calls, within the account's scope (calls or departments)."""
     a = ApplicationRow
-    where: list[ColumnElement[bool]] = [
+    return [
         a.status == "submitted",
         a.call_id.in_(sorted(consulted_call_ids())),
+        *read_conditions(user),
     ]
-    if user.role == Role.PREFECTURE:
-        where.append(a.department.in_(user.departments))
-    return where
 
 
 def check_department(user: User, department: str) -> None:
@@ -91,7 +92,7 @@ def count_applications(*, session: Session, user: User, filters: review.ReviewFi
     query = (
         select(func.count())
         .select_from(ApplicationRow)
-        .where(*review._conditions(filters), *scope_conditions(user))
+        .where(*review._conditions(filters, user), *scope_conditions(user))
     )
     return session.execute(query).scalar_one()
 
@@ -108,7 +109,7 @@ def list_applications(
     require_prefecture(user)
     a = ApplicationRow
     query = (
-        review._listing_query(filters)
+        review._listing_query(filters, user)
         .where(*scope_conditions(user))
         .order_by(a.department, a.structure_name, a.id)
     )
@@ -132,7 +133,7 @@ def sheet_rows(
         select(a.call_id, s.data, s.dossier_number, a.id, o.opinion, o.supported_count, o.comment)
         .join(s, s.application_id == a.id)
         .outerjoin(o, o.application_id == a.id)
-        .where(a.department == department, a.status == "submitted", a.call_id.in_(calls))
+        .where(a.department == department, a.call_id.in_(calls), *scope_conditions(user))
         .order_by(a.structure_name, a.id)
     )
     return [

@@ -1,7 +1,9 @@
-"""Read-only queries for ANCT reviewers and prefecture staff: dashboard, listing, dossier.
+"""Read-only queries for reviewers and prefecture staff: dashboard, listing, dossier.
 
 Every public function checks the user first (reviewers and admins only) and filters in SQL on
-the columns storage copies out of the answers, so tens of thousands of rows stay fast.
+the columns storage copies out of the answers, so tens of thousands of rows stay fast. A
+reviewer reads only the calls of its scope: every query adds storage.read_conditions(user), the
+SQL twin of User.can_read, which the dossier reads go through (storage.check_readable).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core import clock
 from core.calls import Call, TerritorialAgreement, get_call, load_calls
 from core.db import ApplicationRow, OpinionRow, SubmissionRow
-from core.formatting import PARIS, STRUCTURE_TYPE_LABELS_FR
+from core.formatting import PARIS, STRUCTURE_TYPE_LABELS_FR, count_fr
 from core.identifiers import compact_siret, is_ascii_digits
 from core.models import STATUS_LABELS_FR, Status, StructureType, clean_text
 from core.reference import departments, regions
@@ -36,6 +38,7 @@ from core.storage import (
     User,
     get_application,
     list_audit_events,
+    read_conditions,
 )
 
 REVIEW_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
@@ -83,6 +86,41 @@ def require_reviewer(user: User) -> None:
         raise Forbidden(
             "Cette page est réservée aux instructeurs de l'ANCT et aux services préfectoraux."
         )
+
+
+def readable_calls(user: User) -> dict[str, Call]:
+    """The loaded calls this account reads, by id (a stored id not loaded here is skipped)."""
+    return {cid: c for cid, c in load_calls().items() if user.reads_call(cid)}
+
+
+def scope_summary(user: User) -> str:
+    """« Appels que vous instruisez : … », from the call titles, for the reviewer's pages."""
+    if user.role == Role.ADMIN:
+        return "Vous instruisez tous les appels du portail (compte administrateur)."
+    calls = load_calls()
+    known = [calls[cid].title for cid in user.calls if cid in calls]
+    if not known:
+        return (
+            "Aucun des appels que vous instruisez n'est encore ouvert sur ce portail : "
+            "aucune candidature à consulter pour l'instant."
+        )
+    waiting = len(user.calls) - len(known)
+    note = (
+        f" ({count_fr(waiting, 'autre appel', 'autres appels')} pas encore ouvert"
+        f"{'s' if waiting > 1 else ''} sur ce portail)"
+        if waiting
+        else ""
+    )
+    label = "Appel que vous instruisez" if len(known) == 1 else "Appels que vous instruisez"
+    return f"{label} : " + " ; ".join(f"« {t} »" for t in known) + note + "."
+
+
+def _calls_in_view(user: User, call_id: str | None) -> list[Call]:
+    """The calls a dashboard table covers: one (if readable and loaded) or the whole scope."""
+    calls = readable_calls(user)
+    if call_id is None:
+        return list(calls.values())
+    return [calls[call_id]] if call_id in calls else []
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,9 +171,10 @@ def structure_type_label(value: object) -> str:
         return value
 
 
-def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
+def _conditions(filters: ReviewFilters, user: User) -> list[ColumnElement[bool]]:
     a = ApplicationRow
-    where: list[ColumnElement[bool]] = [a.deleted_at.is_(None)]  # deleted drafts are gone
+    # Deleted drafts are gone; outside the account's scope is as if absent.
+    where: list[ColumnElement[bool]] = [a.deleted_at.is_(None), *read_conditions(user)]
     if filters.call_id:
         where.append(a.call_id == filters.call_id)
     codes = set(filters.departments)
@@ -227,7 +266,7 @@ def search_pattern(term: str) -> str:
     return "(?i)" + "".join(parts).replace("[oôö][eéèêë]", "(?:[oôö][eéèêë]|œ)")
 
 
-def _listing_query(filters: ReviewFilters) -> Select[Any]:
+def _listing_query(filters: ReviewFilters, user: User) -> Select[Any]:
     a, s = ApplicationRow, SubmissionRow
     return (
         select(
@@ -253,7 +292,7 @@ def _listing_query(filters: ReviewFilters) -> Select[Any]:
         .select_from(a)
         .outerjoin(s, s.application_id == a.id)
         .outerjoin(OpinionRow, OpinionRow.application_id == a.id)
-        .where(*_conditions(filters))
+        .where(*_conditions(filters, user))
     )
 
 
@@ -268,7 +307,7 @@ def answer_rows(
         select(a.id, a.call_id, s.dossier_number, s.data, a.data)
         .select_from(a)
         .outerjoin(s, s.application_id == a.id)
-        .where(*_conditions(filters))
+        .where(*_conditions(filters, user))
         .order_by(a.id)
     )
     return [(r[0], r[1], r[2], r[3] if r[3] is not None else r[4]) for r in session.execute(query)]
@@ -277,7 +316,7 @@ def answer_rows(
 def count_applications(*, session: Session, user: User, filters: ReviewFilters) -> int:
     """How many applications match the filters."""
     require_reviewer(user)
-    query = select(func.count()).select_from(ApplicationRow).where(*_conditions(filters))
+    query = select(func.count()).select_from(ApplicationRow).where(*_conditions(filters, user))
     return session.execute(query).scalar_one()
 
 
@@ -302,7 +341,7 @@ def list_applications(
         "id": a.id,
     }[sort]
     order = column.desc() if descending else column.asc()
-    query = _listing_query(filters).order_by(order.nulls_last(), a.id)
+    query = _listing_query(filters, user).order_by(order.nulls_last(), a.id)
     if limit is not None:
         query = query.offset(max(offset, 0)).limit(limit)
     rows = session.execute(query).all()
@@ -420,7 +459,7 @@ class Dashboard:
     calendar: pd.DataFrame
 
 
-def _cube(session: Session, call_id: str | None) -> pd.DataFrame:
+def _cube(session: Session, user: User, call_id: str | None) -> pd.DataFrame:
     """One GROUP BY over the filter columns; every dashboard table is a roll-up of it."""
     a = ApplicationRow
     keys = (a.call_id, a.status, a.verdict_status, a.structure_type, a.department)
@@ -432,7 +471,7 @@ def _cube(session: Session, call_id: str | None) -> pd.DataFrame:
             func.coalesce(func.sum(a.coordinator_count), 0).label("coordinators"),
             func.coalesce(func.sum(a.subsidy_eur), 0).label("eur"),
         )
-        .where(a.deleted_at.is_(None))
+        .where(a.deleted_at.is_(None), *read_conditions(user))
         .group_by(*keys)
     )
     if call_id:
@@ -480,7 +519,7 @@ def dashboard(
     """Counts and totals for the dashboard, for one call or all of them."""
     require_reviewer(user)
     today = today or clock.today()
-    cube = _cube(session, call_id)
+    cube = _cube(session, user, call_id)
     region_of, names = department_regions(), department_names()
     cube["region"] = cube["department"].map(region_of)
     submitted = cube[cube["status"] == "submitted"]
@@ -508,14 +547,13 @@ def dashboard(
         ),
         by_region=_roll_up(cube, "region", "Région", plain),
         by_department=_roll_up(cube, "department", "Département", dep_label),
-        agreements=_agreements(cube, call_id),
+        agreements=_agreements(cube, _calls_in_view(user, call_id)),
         calendar=commission_calendar(session=session, user=user, call_id=call_id, today=today),
     )
 
 
-def _agreements(cube: pd.DataFrame, call_id: str | None) -> list[AgreementProgress]:
+def _agreements(cube: pd.DataFrame, calls: list[Call]) -> list[AgreementProgress]:
     """Each territorial agreement once, counting every call in scope that carries it."""
-    calls = [get_call(call_id)] if call_id else list(load_calls().values())
     carried: dict[str, tuple[TerritorialAgreement, set[str]]] = {}
     for call in calls:
         for agreement in call.territorial_agreements:
@@ -565,7 +603,7 @@ def commission_calendar(
     require_reviewer(user)
     today = today or clock.today()
     a, s = ApplicationRow, SubmissionRow
-    calls = [get_call(call_id)] if call_id else list(load_calls().values())
+    calls = _calls_in_view(user, call_id)
     totals: dict[dt.date, list[int]] = {}
     for call in calls:
         if call.review is None:  # a call without rolling monthly reviews (Département 93 AMI)
@@ -689,6 +727,7 @@ def submitted_rows_of_department(
         select(a.call_id, s.data, s.dossier_number)
         .join(s, s.application_id == a.id)
         .where(and_(a.department == department, a.status == "submitted"))
+        .where(*read_conditions(user))
         .order_by(a.structure_name, a.id)
     )
     if call_id:

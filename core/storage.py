@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from core import clock, identifiers, reference
 from core.calls import get_call
@@ -56,16 +57,27 @@ class User(BaseModel):
     name: str
     role: Role
     departments: tuple[str, ...] = ()  # prefecture accounts: their scope
+    calls: tuple[str, ...] = ()  # reviewer accounts: the calls they read (nothing when empty)
+
+    def reads_call(self, call_id: str) -> bool:
+        """Whether applications of this call may be shown to this account at all."""
+        if self.role == Role.ADMIN:
+            return True
+        if self.role == Role.REVIEWER:
+            return call_id in self.calls
+        if self.role == Role.PREFECTURE:
+            return call_id in consulted_call_ids()
+        return True  # applicants: their own applications, in any call
 
     def can_read(self, row: _Owned) -> bool:
-        """Reviewers and admins read everything; applicants their own applications;
-        prefectures the submitted applications of their departments in consulted calls."""
+        """Admins read everything; reviewers the applications of their calls; applicants their
+        own; prefectures the submitted applications of their departments in consulted calls.
+
+        read_conditions(user) is the same rule in SQL: change both together."""
+        if not self.reads_call(row.call_id):
+            return False
         if self.role == Role.PREFECTURE:
-            return (
-                row.status == "submitted"
-                and row.department in self.departments
-                and row.call_id in consulted_call_ids()
-            )
+            return row.status == "submitted" and row.department in self.departments
         return self.role in (Role.REVIEWER, Role.ADMIN) or row.owner_id == self.id
 
     def can_write(self, row: _Owned) -> bool:
@@ -80,7 +92,30 @@ class User(BaseModel):
             name=row.name,
             role=Role(row.role),
             departments=tuple(sorted(d.department for d in row.department_rows)),
+            calls=tuple(sorted(c.call_id for c in row.call_rows)),
         )
+
+
+def read_conditions(user: User) -> list[ColumnElement[bool]]:
+    """User.can_read as SQL conditions on ApplicationRow: every listing, count and total."""
+    a = ApplicationRow
+    if user.role == Role.ADMIN:
+        return []
+    if user.role == Role.REVIEWER:
+        return [a.call_id.in_(sorted(user.calls))]
+    if user.role == Role.PREFECTURE:
+        return [
+            a.status == "submitted",
+            a.department.in_(sorted(user.departments)),
+            a.call_id.in_(sorted(consulted_call_ids())),
+        ]
+    return [a.owner_id == user.id]
+
+
+def check_readable(*, session: Session, user: User, application_id: int) -> None:
+    """The one dossier access check: NotFound unless this user may read this application
+    (absent, deleted, or out of the account's scope all look the same)."""
+    _readable_row(session, user, application_id)
 
 
 class NotFound(LookupError):
@@ -413,20 +448,13 @@ def get_application(*, session: Session, user: User, application_id: int) -> App
 def list_applications(
     *, session: Session, user: User, call_id: str | None = None
 ) -> list[ApplicationRecord]:
-    """Applicants see their own applications; reviewers and admins see all of them."""
+    """Applicants see their own applications; reviewers those of their calls; admins all."""
     query = (
         select(ApplicationRow)
         .where(ApplicationRow.deleted_at.is_(None))
         .order_by(ApplicationRow.id)
     )
-    if user.role == Role.APPLICANT:
-        query = query.where(ApplicationRow.owner_id == user.id)
-    if user.role == Role.PREFECTURE:
-        query = query.where(
-            ApplicationRow.status == "submitted",
-            ApplicationRow.department.in_(user.departments),
-            ApplicationRow.call_id.in_(sorted(consulted_call_ids())),
-        )
+    query = query.where(*read_conditions(user))
     if call_id is not None:
         query = query.where(ApplicationRow.call_id == call_id)
     rows = session.execute(query).unique().scalars().all()

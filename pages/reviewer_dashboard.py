@@ -5,16 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from core import prefecture, review
-from core.calls import load_calls
 from core.formatting import count_fr, format_date_fr, format_eur, format_int, format_percent_fr
 from core.storage import Role
 from pages import components
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
-calls = load_calls()
-calls_consulted = {c.id for c in prefecture.consulted_calls()}
+calls = review.readable_calls(user)
+calls_consulted = {c.id for c in prefecture.consulted_calls() if c.id in calls}
 
 st.title("Tableau de bord des candidatures")
+st.info(review.scope_summary(user))
 st.caption("Consultation seule : les candidatures ne peuvent pas être modifiées depuis cet espace.")
 call_id = st.selectbox(
     "Appel",
@@ -64,9 +64,9 @@ for progress in board.agreements:
     if progress.posts_requested > agreement.max_posts or progress.eur_requested > agreement.max_eur:
         st.warning("Les demandes déposées dépassent l'enveloppe de l'accord.")
 
-st.subheader("Avis des préfets")
 consultation = None
-if call_id is None or call_id in calls_consulted:
+if calls_consulted and (call_id is None or call_id in calls_consulted):
+    st.subheader("Avis des préfets")
     with components.db() as session:
         consultation = prefecture.progress(session=session, user=user, call_id=call_id)
 if consultation is not None:
@@ -111,6 +111,11 @@ else:
     )
 
 st.subheader("Répartition")
+if board.total == 0:
+    # Empty tables would show Streamlit's English « empty »; a reviewer of a call not yet open
+    # sees this.
+    st.caption("Aucune candidature à répartir pour l'instant.")
+    st.stop()
 tabs = st.tabs(
     ["Par état", "Par éligibilité", "Par type de structure", "Par région", "Par département"]
 )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import exports, review
-from core.calls import load_calls
+from core import exports, prefecture, review
 from core.storage import Role
 from pages import components, opinion_panel
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
-calls = load_calls()
+# The sheet covers consulted calls only; the call filter offers those the account reads.
+calls = {c.id: c for c in prefecture.consulted_calls() if user.reads_call(c.id)}
 departments = review.department_options()
 
 st.title("Fiche préfet")
@@ -20,6 +20,12 @@ st.caption(
     "privées. Les colonnes « Avis positif », « Nombre de conseillers numériques » et « Examen "
     "complémentaire » reçoivent l'avis du préfet ; la fiche reprend les avis déjà donnés."
 )
+if not calls:
+    st.info(
+        "Aucun des appels que vous instruisez ne passe par l'avis des préfets : pas de fiche "
+        "préfet pour votre compte."
+    )
+    st.stop()
 c1, c2 = st.columns(2)
 code = c1.selectbox(
     "Département", list(departments), format_func=departments.get, index=None, key="p_department"

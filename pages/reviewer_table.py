@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from core import answer_export, clock, exports, opinions, review
-from core.calls import load_calls
 from core.downloads import Producer
 from core.formatting import count_fr, format_int
 from core.storage import Role
@@ -16,12 +15,13 @@ ANY = "Tous"
 YES_NO = {ANY: None, "Oui": True, "Non": False}
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
-calls = load_calls()
+calls = review.readable_calls(user)  # the call filter offers only the account's calls
 departments = review.department_options()
 types = review.structure_type_options()
 
 st.title("Candidatures")
 st.caption("Consultation seule. Filtrez, triez, ouvrez un dossier ou exportez la liste filtrée.")
+st.caption(review.scope_summary(user))
 
 ALL = "Tous"  # an empty filter keeps every row
 

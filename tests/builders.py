@@ -11,6 +11,7 @@ from core.models import Application, Declaration
 
 WAVE1 = "cnfs-2020-collectivites"
 WAVE2 = "cnfs-2021-structures-privees"
+CNFS_CALLS = f"{WAVE1},{WAVE2}"  # an ANCT reviewer's scope
 # Valid SIRETs (SIREN + NIC, Luhn key checked by python-stdnum).
 SIRET_COMMUNE_93 = "21930048000007"
 SIRET_OTHER = "20005478100006"

@@ -16,7 +16,7 @@ from core import accounts, auth
 from core.db import dispose_engine, get_engine
 from core.models import Application, Contact, Posts, Structure
 from core.storage import Role, User
-from tests.builders import application
+from tests.builders import CNFS_CALLS, application
 from tests.databases import fresh_postgres_database
 
 POSTGRES_URL = os.environ.get("CNFS_TEST_POSTGRES_URL")
@@ -66,7 +66,7 @@ def session(engine: Engine) -> Iterator[Session]:
         yield s
 
 
-def _user(session: Session, email: str, name: str, role: Role) -> User:
+def _user(session: Session, email: str, name: str, role: Role, calls: str | None = None) -> User:
     user = accounts.create_user(
         session=session,
         email=email,
@@ -74,6 +74,7 @@ def _user(session: Session, email: str, name: str, role: Role) -> User:
         password=TEST_PASSWORD,
         role=role,
         email_confirmed=True,  # accounts of the fixtures are confirmed; tests/test_mail.py not
+        calls=calls,
     )
     session.commit()  # visible to other sessions and threads
     return user
@@ -91,7 +92,8 @@ def other_applicant(session: Session) -> User:
 
 @pytest.fixture
 def reviewer(session: Session) -> User:
-    return _user(session, "instructeur@anct.gouv.fr", "Instructeur ANCT", Role.REVIEWER)
+    # An ANCT reviewer: both CNFS calls.
+    return _user(session, "instructeur@anct.gouv.fr", "Instructeur ANCT", Role.REVIEWER, CNFS_CALLS)
 
 
 @pytest.fixture

@@ -131,15 +131,81 @@ def test_cli_adds_a_reviewer_from_stdin_and_lists_it(cli_env, monkeypatch, capsy
             "instructeur@anct.gouv.fr",
             "--name",
             "Instructeur ANCT",
+            "--calls",
+            "cnfs-2021-structures-privees, cnfs-2020-collectivites",
             "--password-stdin",
         ]
     )
     assert code == 0
-    assert "Compte créé : instructeur@anct.gouv.fr (Instructeur (ANCT))" in capsys.readouterr().out
+    assert (
+        "Compte créé : instructeur@anct.gouv.fr (Instructeur (ANCT), appels "
+        "cnfs-2020-collectivites, cnfs-2021-structures-privees)" in capsys.readouterr().out
+    )
     user = accounts.get_user_by_email(session=session, email="instructeur@anct.gouv.fr")
     assert user.role == Role.REVIEWER
+    assert user.calls == ("cnfs-2020-collectivites", "cnfs-2021-structures-privees")
     assert users_main(["list"]) == 0
-    assert "reviewer\tinstructeur@anct.gouv.fr\tInstructeur ANCT" in capsys.readouterr().out
+    assert (
+        "reviewer\tinstructeur@anct.gouv.fr\tInstructeur ANCT\t"
+        "cnfs-2020-collectivites,cnfs-2021-structures-privees" in capsys.readouterr().out
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "doit être rattaché aux appels qu'il instruit"),
+        (["--calls", "cnfs-2020-collectivites,cnfs-2022"], "Appel inconnu : « cnfs-2022 »"),
+    ],
+)
+def test_cli_refuses_a_reviewer_without_known_calls(cli_env, monkeypatch, capsys, extra, message):
+    monkeypatch.setattr("sys.stdin", io.StringIO("instructeur-anct-2021\n"))
+    args = ["add", "--role", "reviewer", "--email", "i@anct.gouv.fr", "--name", "I"]
+    assert users_main([*args, *extra, "--password-stdin"]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    # The operator is told which ids exist.
+    assert "Appels connus : cnfs-2020-collectivites, cnfs-2021-structures-privees." in err
+
+
+@pytest.mark.parametrize("role", ["admin", "prefecture", "applicant"])
+def test_cli_gives_calls_to_reviewers_only(cli_env, monkeypatch, capsys, role):
+    monkeypatch.setattr("sys.stdin", io.StringIO("compte-portail-2021\n"))
+    args = ["add", "--role", role, "--email", "x@anct.gouv.fr", "--name", "X"]
+    extra = ["--departments", "93"] if role == "prefecture" else []
+    code = users_main([*args, *extra, "--calls", "cnfs-2020-collectivites", "--password-stdin"])
+    assert code == 2
+    assert "Seuls les comptes instructeur sont rattachés à des appels" in capsys.readouterr().err
+
+
+def test_cli_changes_the_calls_of_a_reviewer(cli_env, capsys, session, reviewer):
+    from core import auth
+
+    email = reviewer.email
+    version = auth.session_version(session=session, user_id=reviewer.id)
+    code = users_main(["set-calls", "--email", email, "--calls", "cnfs-2021-structures-privees"])
+    assert code == 0
+    assert f"Appels instruits par {email} : cnfs-2021-structures-privees." in (
+        capsys.readouterr().out
+    )
+    # The next page load of an open session reads the new scope.
+    fresh = auth.check_session(session=session, user_id=reviewer.id, version=version)
+    assert fresh.calls == ("cnfs-2021-structures-privees",)
+    assert users_main(["set-calls", "--email", email, "--calls", "inconnu"]) == 2
+    assert "Appel inconnu : « inconnu »" in capsys.readouterr().err
+    assert users_main(["set-calls", "--email", "personne@anct.gouv.fr", "--calls", "x"]) == 2
+    assert "Aucun compte avec l'adresse" in capsys.readouterr().err
+
+
+def test_cli_will_not_scope_an_admin_by_call(cli_env, capsys, admin):
+    code = users_main(["set-calls", "--email", admin.email, "--calls", "cnfs-2020-collectivites"])
+    assert code == 2
+    assert "un administrateur voit tous les appels" in capsys.readouterr().err
+
+
+def test_cli_lists_an_admin_as_seeing_every_call(cli_env, capsys, admin):
+    assert users_main(["list"]) == 0
+    assert f"admin\t{admin.email}\tAdministrateur\ttous les appels" in capsys.readouterr().out
 
 
 def test_cli_adds_a_prefecture_scoped_to_its_departments(cli_env, monkeypatch, capsys, session):
@@ -175,6 +241,17 @@ def test_cli_refuses_a_prefecture_without_valid_departments(
     assert message in capsys.readouterr().err
 
 
+def test_cli_says_a_missing_scope_before_asking_the_password(cli_env, monkeypatch, capsys):
+    def no_prompt(prompt=""):
+        raise AssertionError("password asked")
+
+    monkeypatch.setattr("getpass.getpass", no_prompt)
+    assert (
+        users_main(["add", "--role", "reviewer", "--email", "i@anct.gouv.fr", "--name", "I"]) == 2
+    )
+    assert "--calls" in capsys.readouterr().err
+
+
 def test_cli_prompts_for_the_password_twice(cli_env, monkeypatch):
     answers = iter(["admin-portail-2021", "admin-portail-2021"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
@@ -184,7 +261,8 @@ def test_cli_prompts_for_the_password_twice(cli_env, monkeypatch):
 
 def test_cli_refuses_a_weak_password_in_french(cli_env, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("faible\n"))
-    code = users_main(["add", "--email", "x@anct.gouv.fr", "--name", "X", "--password-stdin"])
+    args = ["add", "--email", "x@anct.gouv.fr", "--name", "X", "--calls", "cnfs-2020-collectivites"]
+    code = users_main([*args, "--password-stdin"])
     assert code == 2
     assert "Erreur : Le mot de passe doit contenir au moins 12" in capsys.readouterr().err
 
@@ -198,6 +276,7 @@ def test_demo_seeds_an_empty_database_once(session):
     assert not demo.seed_demo(session=session)
     reviewer = accounts.get_user_by_email(session=session, email="anct@demo.cnfs.fr")
     assert reviewer.role == Role.REVIEWER
+    assert reviewer.calls == ("cnfs-2020-collectivites", "cnfs-2021-structures-privees")
     records = storage.list_applications(session=session, user=reviewer)
     assert len(records) >= 10
     statuses = {r.status for r in records}
@@ -207,6 +286,15 @@ def test_demo_seeds_an_empty_database_once(session):
     for record in records:
         if record.submission:
             assert record.submission.verdict.status in storage.SUBMITTABLE
+
+
+def test_demo_departement_reviewer_reads_only_its_own_call(session):
+    # Its call may not be loaded yet: the stored scope then shows it nothing, without error.
+    demo.seed_demo(session=session)
+    user = accounts.get_user_by_email(session=session, email="departement93@demo.cnfs.fr")
+    assert (user.role, user.calls) == (Role.REVIEWER, ("cd93-2021-numerique-inclusif",))
+    records = storage.list_applications(session=session, user=user)
+    assert {r.call_id for r in records} <= {"cd93-2021-numerique-inclusif"}
 
 
 @pytest.mark.parametrize("account", demo.DEMO_ACCOUNTS, ids=lambda a: a.email)

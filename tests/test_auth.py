@@ -367,6 +367,7 @@ def test_login_page_in_french_shows_demo_accounts(demo_app):
         "asso@demo.cnfs.fr",
         "anct@demo.cnfs.fr",
         "prefecture93@demo.cnfs.fr",  # the prefecture of the 93 (issue 12)
+        "departement93@demo.cnfs.fr",  # the Département 93's reviewer, its call only (issue 11)
     }
 
 

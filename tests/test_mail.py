@@ -480,6 +480,7 @@ def test_staff_created_by_the_command_line_are_confirmed(session):
         password=TEST_PASSWORD,
         role=Role.REVIEWER,
         email_confirmed=True,
+        calls="cnfs-2020-collectivites",
     )
     assert account_links.is_confirmed(session=session, user_id=user.id)
 

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import review
+from core import review, storage
 from core.calls import get_call
 from core.db import (
     ApplicationRow,
@@ -48,6 +48,8 @@ TABLES = {
     "opinion_changes",
     # 0008: logins kept on the server
     "login_sessions",
+    # 0010: reviewers scoped by call
+    "user_calls",
 }
 
 
@@ -195,7 +197,7 @@ def _seed_revision_0001(url: str) -> dict[str, int]:
 
 def test_upgrade_from_0001_keeps_submitted_dossiers_and_their_pdf_hash(database_url):
     ids = _seed_revision_0001(database_url)
-    reviewer = User(id=99, email="anct@example.fr", name="ANCT", role=Role.REVIEWER)
+    reviewer = User(id=99, email="anct@example.fr", name="ANCT", role=Role.REVIEWER, calls=(WAVE1,))
     try:
         engine = get_engine(database_url)  # migrates to head
         assert _current(engine) == _head()
@@ -443,5 +445,45 @@ def test_0009_makes_the_93_ami_unique_per_siret_and_territory(database_url):
         command.downgrade(cfg, "0008")
         columns = {c["name"] for c in inspect(plain).get_columns("applications")}
         assert "unique_scope" not in columns
+    finally:
+        plain.dispose()
+
+
+def test_upgrade_to_0010_keeps_what_existing_reviewers_saw(database_url):
+    """Reviewers of a 0009 database get every call shipped before the scope (the two CNFS
+    calls), so they keep seeing their dossiers; other roles get no call; admins see all."""
+    plain = create_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0009")
+        with plain.begin() as conn:
+            roles = ("reviewer", "applicant", "admin", "prefecture", "reviewer")
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, role,"
+                    " session_version, created_at) VALUES (:id, :email, 'U', 'x', :role, 1,"
+                    " '2021-01-10 09:00:00+00:00')"
+                ),
+                [{"id": n, "email": f"u{n}@b.fr", "role": r} for n, r in enumerate(roles, 1)],
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO applications (id, call_id, owner_id, status, data, version,"
+                " created_at, updated_at) VALUES (3, 'cnfs-2020-collectivites', 2, 'draft',"
+                " '{}', 1, '2021-01-10 09:00:00+00:00', '2021-01-10 09:00:00+00:00')"
+            )
+        command.upgrade(cfg, "0010")
+        with plain.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT user_id, call_id FROM user_calls ORDER BY user_id, call_id"
+            ).all()
+        calls = ["cnfs-2020-collectivites", "cnfs-2021-structures-privees"]
+        assert [tuple(r) for r in rows] == [(1, c) for c in calls] + [(5, c) for c in calls]
+        with Session(plain) as session:
+            from core.db import UserRow
+
+            reviewer = User.from_row(session.get(UserRow, 1))
+            assert [r.id for r in storage.list_applications(session=session, user=reviewer)] == [3]
+        command.downgrade(cfg, "0009")
+        assert "user_calls" not in inspect(plain).get_table_names()
     finally:
         plain.dispose()

@@ -206,3 +206,75 @@ def test_prefect_page_offers_the_import_to_admins_only(apps, reviewer, admin):
         at.selectbox(key="p_department").select("93").run()
         assert not at.exception
         assert len(at.get("file_uploader")) == uploaders
+
+
+# --- reviewers scoped by call (issue 11) -------------------------------------------------------
+
+
+def _scoped(session, email: str, calls: str) -> User:
+    from core import accounts
+    from core.storage import Role
+    from tests.conftest import TEST_PASSWORD
+
+    user = accounts.create_user(
+        session=session, email=email, name="Instructeur", password=TEST_PASSWORD,
+        role=Role.REVIEWER, calls=calls, known_calls_only=False,
+    )  # fmt: skip
+    session.commit()
+    return user
+
+
+def test_a_wave2_reviewer_sees_its_call_only_on_every_page(apps, session):
+    user = _scoped(session, "vague2@anct.gouv.fr", "cnfs-2021-structures-privees")
+    at = page("dashboard", user).run()
+    _no_writing_widget(at)
+    assert at.info[0].value == (
+        "Appel que vous instruisez : « Conseillers numériques France Services — appel aux "
+        "structures privées : associations, fondations, ESS (vague 2) »."
+    )
+    assert {m.label: m.value for m in at.metric}["Candidatures"] == "1"
+    assert at.selectbox(key="dashboard_call").options == [
+        "Tous les appels",
+        "CNFS — structures privées (vague 2)",
+    ]
+    at = page("table", user).run()
+    assert "**1 candidature** correspond" in _text(at)
+    assert list(at.dataframe[0].value["Nom de la structure"]) == [
+        "Association Les Liens numériques"
+    ]
+    assert at.selectbox(key="f_call").options == [
+        "Tous les appels",
+        "CNFS — structures privées (vague 2)",
+    ]
+    # A wave-1 dossier opened by its number: the same answer as a number nobody has.
+    at = page("dossier", user)
+    at.query_params["id"] = str(apps.montreuil)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [f"Aucune candidature ne porte le n° {apps.montreuil}."]
+    at = page("prefect", user).run()
+    at.selectbox(key="p_department").select("93").run()
+    list_a, list_b = (d.value for d in at.dataframe)
+    assert len(list_a) == 0
+    assert list(list_b["Raison sociale"]) == ["Association Les Liens numériques"]
+
+
+def test_a_reviewer_whose_call_is_not_loaded_sees_nothing_and_no_error(apps, session):
+    user = _scoped(session, "instructeur@seinesaintdenis.fr", "cd93-2021-numerique-inclusif")
+    at = page("dashboard", user).run()
+    _no_writing_widget(at)
+    assert "n'est encore ouvert sur ce portail" in at.info[0].value
+    assert {m.label: m.value for m in at.metric}["Candidatures"] == "0"
+    assert "Avis des préfets" not in [s.value for s in at.subheader]
+    at = page("table", user).run()
+    assert not at.exception
+    assert "**0 candidature** correspond" in _text(at)
+    at = page("dossier", user)
+    at.query_params["id"] = str(apps.association_93)
+    at.run()
+    assert [e.value for e in at.error] == [
+        f"Aucune candidature ne porte le n° {apps.association_93}."
+    ]
+    at = page("prefect", user).run()
+    assert not at.exception
+    assert "ne passe par l'avis des préfets" in _text(at)

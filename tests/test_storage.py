@@ -95,7 +95,33 @@ EXPECTED = {
         "audit": NotFound,
     },
     "prefecture_elsewhere": dict.fromkeys(OPERATIONS, NotFound),
+    # Reviewers read the calls of their scope only (the applications here are wave 1).
+    "reviewer_of_this_call": {op: Forbidden if op in WRITES else None for op in OPERATIONS},
+    "reviewer_of_another_call": dict.fromkeys(OPERATIONS, NotFound),
+    "reviewer_of_a_call_not_loaded": dict.fromkeys(OPERATIONS, NotFound),
 }
+
+
+def _scoped_reviewer(session, email: str, calls: str):
+    return accounts.create_user(
+        session=session, email=email, name="Instructeur", password=TEST_PASSWORD,
+        role=storage.Role.REVIEWER, calls=calls, known_calls_only=False,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def reviewer_of_this_call(session):
+    return _scoped_reviewer(session, "vague1@anct.gouv.fr", WAVE1)
+
+
+@pytest.fixture
+def reviewer_of_another_call(session):
+    return _scoped_reviewer(session, "vague2@anct.gouv.fr", "cnfs-2021-structures-privees")
+
+
+@pytest.fixture
+def reviewer_of_a_call_not_loaded(session):
+    return _scoped_reviewer(session, "agent@seinesaintdenis.fr", "cd93-2021-numerique-inclusif")
 
 
 @pytest.fixture
@@ -127,7 +153,16 @@ def test_ownership_matrix(request, session, applicant, draft, submitted, actor, 
             call(session, user, draft, submitted)
 
 
-@pytest.mark.parametrize("actor", ["other_applicant", "prefecture_elsewhere", "prefecture_93"])
+@pytest.mark.parametrize(
+    "actor",
+    [
+        "other_applicant",
+        "prefecture_elsewhere",
+        "prefecture_93",
+        "reviewer_of_another_call",
+        "reviewer_of_a_call_not_loaded",
+    ],
+)
 @pytest.mark.parametrize("operation", ["get", "save_draft", "submit", "audit"])
 def test_other_account_looks_exactly_like_a_missing_id(
     request, session, draft, submitted, operation, actor

@@ -172,8 +172,12 @@ class StreamlitServer:
         password: str,
         role: str = "reviewer",
         departments: str | None = None,
+        calls: str | None = None,
     ) -> None:
-        """Create an account with the documented command (`python -m core users add`)."""
+        """Create an account with the documented command (`python -m core users add`);
+        a reviewer reads the CNFS calls unless calls says otherwise."""
+        if role == "reviewer" and calls is None:
+            calls = "cnfs-2020-collectivites,cnfs-2021-structures-privees"
         result = subprocess.run(
             [
                 sys.executable,
@@ -189,6 +193,7 @@ class StreamlitServer:
                 name,
                 "--password-stdin",
                 *(["--departments", departments] if departments else []),
+                *(["--calls", calls] if calls else []),
             ],
             cwd=REPO,
             env=self.env,
