@@ -20,7 +20,7 @@ from tests.builders import WAVE1, WAVE2
 from tests.conftest import TEST_PASSWORD
 from tests.review_data import TODAY, populate
 
-CD93 = "cd93-2021-numerique-inclusif"  # the Département's call; not loaded on this branch
+CD93 = "cd93-2021-numerique-inclusif"  # the Département 93 call
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +105,7 @@ def test_a_reviewer_reads_its_calls_dossiers_only(
 
 
 @pytest.mark.parametrize("read", DOSSIER_READS.values(), ids=DOSSIER_READS.keys())
-def test_a_reviewer_of_a_call_not_loaded_reads_no_dossier(session, apps, cd93_reviewer, read):
+def test_a_reviewer_of_the_93_call_reads_no_cnfs_dossier(session, apps, cd93_reviewer, read):
     for application_id in (apps.montreuil, apps.association_93, apps.draft_93):
         with pytest.raises(NotFound):
             read(session, cd93_reviewer, application_id)
@@ -162,8 +162,8 @@ def test_filtering_on_a_call_outside_the_scope_finds_nothing(session, apps, wave
 
 def test_the_call_filter_offers_the_scope_calls_only(wave1_reviewer, cd93_reviewer, admin):
     assert list(review.readable_calls(wave1_reviewer)) == [WAVE1]
-    assert review.readable_calls(cd93_reviewer) == {}  # stored id, call not loaded: nothing
-    assert list(review.readable_calls(admin)) == [WAVE1, WAVE2]
+    assert list(review.readable_calls(cd93_reviewer)) == [CD93]
+    assert list(review.readable_calls(admin)) == [WAVE1, WAVE2, CD93]
 
 
 def test_exports_hold_the_scope_only(session, apps, wave2_reviewer):
@@ -246,12 +246,12 @@ def test_scope_summary_names_the_calls_by_title(wave1_reviewer, cd93_reviewer, a
     both = review.scope_summary(reviewer)
     assert both.startswith("Appels que vous instruisez : « Conseillers numériques")
     assert "(vague 1) » ; « " in both
-    assert "n'est encore ouvert sur ce portail" in review.scope_summary(cd93_reviewer)
+    assert "Numérique inclusif" in review.scope_summary(cd93_reviewer)
     assert "tous les appels" in review.scope_summary(admin)
 
 
 def test_a_scope_with_a_call_not_loaded_says_so(session):
-    user = _reviewer(session, "mixte@anct.gouv.fr", f"{WAVE1},{CD93}")
+    user = _reviewer(session, "mixte@anct.gouv.fr", f"{WAVE1},cd93-2022-appel-futur")
     summary = review.scope_summary(user)
     assert summary.startswith("Appel que vous instruisez : « Conseillers")
     assert "(1 autre appel pas encore ouvert sur ce portail)." in summary
