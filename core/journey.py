@@ -126,6 +126,9 @@ def overview(
     return result
 
 
+_KEYED_SECTIONS = frozenset({"attachments"})  # dicts of models by id, not fields of a model
+
+
 def apply_changes(application: Application, changes: Mapping[str, Any]) -> Application:
     """A copy of the application with answers replaced at dotted paths; InvalidAnswer if refused."""
     data = application.model_dump()
@@ -135,6 +138,9 @@ def apply_changes(application: Application, changes: Mapping[str, Any]) -> Appli
             raise InvalidAnswer([path], call_id=application.call_id)
         if isinstance(value, str) and not value.strip():
             value = None  # an emptied text box means "not answered"
+        if value is None and section in _KEYED_SECTIONS:
+            data[section].pop(leaf, None)  # a removed file leaves no key behind
+            continue
         data[section][leaf] = value
     try:
         return Application.model_validate(data)

@@ -137,6 +137,13 @@ class Declaration(Draft):
     certified_at: dt.datetime | None = None
 
 
+class AttachmentRef(Draft):
+    filename: ShortText
+    sha256: str
+    size: int
+    media_type: str
+
+
 class Application(Draft):
     """An application, complete or not. Its JSON is the project's exchange format."""
 
@@ -145,6 +152,7 @@ class Application(Draft):
     contact: Contact = Field(default_factory=Contact)
     posts: Posts = Field(default_factory=Posts)
     commitments: dict[str, bool] = Field(default_factory=dict)
+    attachments: dict[str, AttachmentRef] = Field(default_factory=dict)
     declaration: Declaration = Field(default_factory=Declaration)
 
 

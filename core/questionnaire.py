@@ -24,10 +24,11 @@ from core.formatting import (
     ESS_STATUS_LABELS_FR,
     NOT_ANSWERED,
     STRUCTURE_TYPE_LABELS_FR,
+    describe_attachment,
     format_bool_fr,
     format_date_fr,
 )
-from core.models import Application, EssStatus, StructureType
+from core.models import Application, AttachmentRef, EssStatus, StructureType
 from core.questionnaire_file import (
     Condition,
     Question,
@@ -143,7 +144,8 @@ def _getter(path: str) -> Callable[[Application], Any]:
     """A fast reader of one answer (the rules call it for every question of every verdict)."""
     section, _, leaf = path.partition(".")
     if section in Application.model_fields and section != "call_id":
-        if Application.model_fields[section].annotation in (dict[str, bool], "dict[str, bool]"):
+        annotation = str(Application.model_fields[section].annotation)
+        if annotation.startswith("dict["):  # commitments, attachments: keyed by id
             return lambda app: getattr(app, section).get(leaf)
         read = operator.attrgetter(path)
 
@@ -298,6 +300,8 @@ def answer_text(question: FormQuestion, call: Call, value: Any) -> str:
         return ACCEPTED if value is True else NOT_ACCEPTED
     if value is None or value == [] or value == "":
         return question.question.empty or NOT_ANSWERED
+    if widget == "file":
+        return describe_attachment(value) if isinstance(value, AttachmentRef) else str(value)
     if widget == "choice":
         return option_label(question, call, value)
     if question.question.lookup == "legal_categories":

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -44,6 +45,8 @@ TABLES = {
     "user_departments",
     "opinions",
     "opinion_changes",
+    # 0008: attachments
+    "attachment_files",
 }
 
 
@@ -348,5 +351,57 @@ def test_upgrade_to_0006_keeps_drafts_and_none_is_deleted(database_url):
         command.downgrade(cfg, "0005")
         columns = {c["name"] for c in inspect(plain).get_columns("applications")}
         assert "deleted_at" not in columns
+    finally:
+        plain.dispose()
+
+
+def test_upgrade_to_0008_keeps_applications_and_stores_their_files(database_url):
+    # A database built by 0007, with a user and a draft, upgraded to 0008: the draft is kept
+    # and a file joined to it is read back byte for byte; downgrading drops only the table.
+    plain = create_engine(database_url)
+    content = b"%PDF-1.4\n" + bytes(range(256)) * 40
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0007")
+        with plain.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO users (id, email, name, password_hash, role, failed_logins,"
+                " session_version, created_at) VALUES (1, 'a@b.fr', 'A', 'x', 'applicant', 0, 1,"
+                " '2021-01-10 09:00:00+00:00')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO applications (id, call_id, owner_id, status, data, version,"
+                " created_at, updated_at, siret, subsidy_eur) VALUES (7,"
+                " 'cnfs-2020-collectivites', 1, 'draft', '{}', 3, '2021-01-10 09:00:00+00:00',"
+                " '2021-01-10 09:00:00+00:00', '21930066200018', 100000)"
+            )
+        command.upgrade(cfg, "0008")
+        with plain.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO attachment_files (application_id, sha256, size, media_type,"
+                    " filename, content, uploaded_by_id, uploaded_at) VALUES (7, :sha, :size,"
+                    " 'application/pdf', 'lettre.pdf', :content, 1, '2021-01-11 09:00:00+00:00')"
+                ),
+                {"sha": "0" * 64, "size": len(content), "content": content},
+            )
+        with plain.connect() as conn:
+            row = conn.exec_driver_sql("SELECT version, subsidy_eur FROM applications").one()
+            stored = conn.exec_driver_sql("SELECT content FROM attachment_files").scalar_one()
+        assert tuple(row) == (3, 100000)
+        assert bytes(stored) == content
+        with pytest.raises(sa.exc.IntegrityError), plain.begin() as conn:  # one row per file
+            conn.execute(
+                text(
+                    "INSERT INTO attachment_files (application_id, sha256, size, media_type,"
+                    " filename, content, uploaded_by_id, uploaded_at) VALUES (7, :sha, 1,"
+                    " 'application/pdf', 'autre.pdf', :content, 1, '2021-01-11 09:00:00+00:00')"
+                ),
+                {"sha": "0" * 64, "content": b"x"},
+            )
+        command.downgrade(cfg, "0007")
+        assert "attachment_files" not in inspect(plain).get_table_names()
+        with plain.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM applications").scalar_one() == 1
     finally:
         plain.dispose()
