@@ -29,6 +29,7 @@ from core.pdf import (
     render_application,
     visual_order,
 )
+from tests.attachment_call import pieces_call  # noqa: F401 (fixture)
 from tests.builders import rich_application
 
 GENERATED = dt.datetime(2021, 1, 20, 9, 31, tzinfo=dt.UTC)
@@ -389,3 +390,24 @@ def test_the_pdf_says_what_to_do_once_signed_and_whom_to_ask(application, call):
     text = text_of(render(application, call))
     assert "faites-le signer par l'autorité habilitée" in text
     assert call.after_submission.contact_email in text
+
+
+def test_attachments_are_listed_with_name_size_type_and_fingerprint(pieces_call):  # noqa: F811
+    from core.models import Application, AttachmentRef
+
+    call = get_call(pieces_call)
+    ref = AttachmentRef(
+        filename="Lettre de soutien EPT.pdf",
+        sha256=hashlib.sha256(b"lettre").hexdigest(),
+        size=1_258_291,
+        media_type="application/pdf",
+    )
+    app = Application.model_validate(
+        rich_application(pieces_call).model_dump() | {"attachments": {"support_letter": ref}}
+    )
+    text = body_text(render(app, call))
+    assert "6. Pièces jointes" in text
+    assert "Lettre de soutien EPT.pdf (1,2 Mo, PDF)" in text
+    # Wrapping may cut the 64 hexadecimal digits anywhere: compare without spaces.
+    assert f"Empreinte SHA-256 : {ref.sha256}" in text or ref.sha256 in text.replace(" ", "")
+    assert "Budget prévisionnel Non renseigné" in text
