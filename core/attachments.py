@@ -228,6 +228,11 @@ def file_question(call: Call, attachment: str) -> FormQuestion:
     return found
 
 
+def kinds_of(question: FormQuestion) -> list[Kind]:
+    """The kinds of file a question takes (all three when it says none)."""
+    return _kinds(question.question.accept)
+
+
 def max_bytes_of(question: FormQuestion) -> int:
     """The question's limit, never above the portal's 10 Mo."""
     asked = question.question.max_size_mb

@@ -107,6 +107,14 @@
     [/^Limit (\d+(?:\.\d+)?)\s*([KMG])B per file(.*)$/s, "Limite : $1 $2o par fichier$3"],
     [/^(\d+(?:\.\d+)?)\s*([KMG])B per file(.*)$/s, "$1 $2o par fichier$3"],
     [/^Drag and drop (.+) here$/s, "Glissez-déposez ici : $1"],
+    // The uploader's own refusals (before the portal sees the file): say what to send instead.
+    [/^File is too large\. Maximum size is (\d+) bytes\.$/s, (_, bytes) =>
+      `Fichier trop volumineux : ${Math.round(bytes / 1048576)} Mo au plus. Réduisez-le `
+      + "(PDF « taille réduite », image moins définie) puis joignez-le à nouveau."],
+    [/^(.*) files are not allowed\.$/s,
+      "Ce type de fichier n'est pas accepté ici : joignez un fichier d'un des formats indiqués."],
+    [/^File type not allowed\.$/s,
+      "Ce type de fichier n'est pas accepté ici : joignez un fichier d'un des formats indiqués."],
   ];
   const ICON_LABEL = /^[a-z0-9_]+ icon$/;  // "check_circle icon": decorative, beside French text
   const ATTRIBUTES = ["placeholder", "title", "aria-label", "aria-description",
