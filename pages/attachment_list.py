@@ -33,12 +33,13 @@ def attachment_downloads(application_id: int, data: Application, call: Call) -> 
         st.caption("Aucune pièce jointe.")
         return
     for item in joined:
-        left, right = st.columns([3, 1], vertical_alignment="center")
-        left.markdown(f"**{escape_md(item.label)}**  \n{escape_md(describe_attachment(item.ref))}")
-        left.caption(f"Empreinte SHA-256 : {item.ref.sha256}")
-        with right:
+        with st.container(border=True):
+            st.markdown(
+                f"**{escape_md(item.label)}**  \n{escape_md(describe_attachment(item.ref))}"
+            )
+            st.caption(f"Empreinte SHA-256 : {item.ref.sha256}")
             components.download_button(
-                "Télécharger",
+                "Télécharger le fichier",
                 _producer(application_id, item.attachment_id),
                 file_name=item.ref.filename,
                 mime=item.ref.media_type,

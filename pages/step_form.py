@@ -359,11 +359,15 @@ class StepForm:
             if done:
                 st.success(escape_md(done), icon=":material/check_circle:")
             if stored is not None and not state.get(replacing_key):
-                left, right, _ = st.columns([1, 1, 2])
-                if left.button("Remplacer", key=f"{base}:replace_button", icon=":material/sync:"):
+                with st.container(horizontal=True):
+                    replace = st.button(
+                        "Remplacer", key=f"{base}:replace_button", icon=":material/sync:"
+                    )
+                    remove = st.button("Retirer", key=f"{base}:remove", icon=":material/delete:")
+                if replace:
                     state[replacing_key] = True
                     st.rerun()
-                if right.button("Retirer", key=f"{base}:remove", icon=":material/delete:"):
+                if remove:
                     self._store_or_remove(question, ident, None, None)
                 self._messages(question.path)
                 return stored
