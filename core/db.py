@@ -177,6 +177,29 @@ class SubmissionRow(Base):
     application: Mapped[ApplicationRow] = relationship(back_populates="submission")
 
 
+class AttachmentFileRow(Base):
+    """The content of a file joined to an application; the answers hold an AttachmentRef.
+
+    One row per (application, SHA-256): the ref names its content by fingerprint. A draft's
+    replaced or removed files are deleted; a submitted application's are never touched.
+    """
+
+    __tablename__ = "attachment_files"
+    __table_args__ = (
+        UniqueConstraint("application_id", "sha256", name="uq_attachment_files_application_sha"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(500))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class AuditEventRow(Base):
     __tablename__ = "audit_events"
 

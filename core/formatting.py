@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
+from babel.units import format_unit
 
-from core.models import STATUS_LABELS_FR, Effect, EssStatus, Status, StructureType
+from core.models import STATUS_LABELS_FR, AttachmentRef, Effect, EssStatus, Status, StructureType
 
 LOCALE = "fr_FR"
 # Applicants and reviewers read metropolitan time; naive datetimes are taken as such.
@@ -82,13 +83,25 @@ def format_int(value: int) -> str:
     return format_decimal(value, locale=LOCALE)
 
 
+MEDIA_TYPE_LABELS_FR = {
+    "application/pdf": "PDF",
+    "image/jpeg": "image JPEG",
+    "image/png": "image PNG",
+}
+
+
 def format_size_fr(size: int) -> str:
-    """A file size the French way: "850 octets", "12,4 ko", "1,2 Mo"."""
-    if size < 1000:
-        return count_fr(size, "octet")
-    if size < 1_000_000:
-        return f"{format_decimal(round(size / 1000, 1), locale=LOCALE)}\u00a0ko"
-    return f"{format_decimal(round(size / 1_000_000, 1), locale=LOCALE)}\u00a0Mo"
+    """A file size the French way ("1,2 Mo"); 1 Mo = 1 024 ko, as the 10 Mo limit counts."""
+    for unit, factor in (("digital-megabyte", 2**20), ("digital-kilobyte", 2**10)):
+        if size >= factor:
+            return format_unit(size / factor, unit, length="short", format="#,##0.#", locale=LOCALE)
+    return format_unit(size, "digital-byte", length="short", locale=LOCALE)
+
+
+def describe_attachment(ref: AttachmentRef) -> str:
+    """« lettre.pdf (1,2 Mo, PDF) », as every screen and the PDF show a joined file."""
+    kind = MEDIA_TYPE_LABELS_FR.get(ref.media_type, ref.media_type)
+    return f"{ref.filename} ({format_size_fr(ref.size)}, {kind})"
 
 
 def format_percent_fr(ratio: float) -> str:

@@ -126,6 +126,9 @@ def overview(
     return result
 
 
+_KEYED_SECTIONS = frozenset({"attachments"})  # dicts of models by id, not fields of a model
+
+
 def apply_changes(application: Application, changes: Mapping[str, Any]) -> Application:
     """A copy of the application with answers replaced at dotted paths; InvalidAnswer if refused."""
     data = application.model_dump()
@@ -141,6 +144,9 @@ def apply_changes(application: Application, changes: Mapping[str, Any]) -> Appli
         leaf = names[-1]
         if isinstance(value, str) and not value.strip():
             value = None  # an emptied text box means "not answered"
+        if value is None and names[0] in _KEYED_SECTIONS:
+            target.pop(leaf, None)  # a removed file leaves no key behind
+            continue
         target[leaf] = value
     try:
         return Application.model_validate(data)

@@ -23,7 +23,7 @@ from core.formatting import (
     format_eur,
     to_paris,
 )
-from core.models import STATUS_LABELS_FR, Application, Declaration, Status, Verdict
+from core.models import STATUS_LABELS_FR, Application, AttachmentRef, Declaration, Status, Verdict
 from core.pdf_layout import (
     DRAFT_LABEL,
     FAMILY,
@@ -123,7 +123,11 @@ def render_application(
         r.heading(title)
         for q in questions:
             value = questionnaire.value_at(application, q.path)
-            r.field(q.label, questionnaire.answer_text(q, call, value))
+            text = questionnaire.answer_text(q, call, value)
+            if isinstance(value, AttachmentRef):
+                # The fingerprint ties this document to the very file stored with the dossier.
+                text += f"\nEmpreinte SHA-256 : {value.sha256}"
+            r.field(q.label, text)
     number = len(sections) + 1
     if call.amount_per_post is not None:  # calls funding posts: amount per post and tranches
         _subsidy(r, f"{number}. Subvention", application, verdict, call)

@@ -24,6 +24,7 @@ from core.formatting import (
     ESS_STATUS_LABELS_FR,
     NOT_ANSWERED,
     STRUCTURE_TYPE_LABELS_FR,
+    describe_attachment,
     format_bool_fr,
     format_date_fr,
     format_eur,
@@ -316,6 +317,8 @@ def answer_text(question: FormQuestion, call: Call, value: Any) -> str:
         return ACCEPTED if value is True else NOT_ACCEPTED
     if value is None or value == [] or value == "":
         return question.question.empty or NOT_ANSWERED
+    if widget == "file":
+        return describe_attachment(value) if isinstance(value, AttachmentRef) else str(value)
     if widget == "choice":
         return option_label(question, call, value)
     if widget == "items":

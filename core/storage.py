@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core import clock, identifiers, reference
 from core.calls import get_call
-from core.db import ApplicationRow, AuditEventRow, SubmissionRow, UserRow
+from core.db import ApplicationRow, AttachmentFileRow, AuditEventRow, SubmissionRow, UserRow
 from core.models import SNAPSHOT, Application, Status, Verdict
 
 SUBMITTABLE = frozenset({Status.ELIGIBLE, Status.TO_EXAMINE})
@@ -794,5 +794,6 @@ def purge_deleted_drafts(*, session: Session) -> int:
     )
     if ids:
         session.execute(delete(AuditEventRow).where(AuditEventRow.application_id.in_(ids)))
+        session.execute(delete(AttachmentFileRow).where(AttachmentFileRow.application_id.in_(ids)))
         session.execute(delete(ApplicationRow).where(ApplicationRow.id.in_(ids)))
     return len(ids)

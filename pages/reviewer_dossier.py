@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import prefecture, presentation, questionnaire, review
+from core import attachments, prefecture, presentation, questionnaire, review
 from core.formatting import (
     EFFECT_LABELS_FR,
     event_detail_fr,
@@ -16,6 +16,7 @@ from core.formatting import (
 from core.models import STATUS_LABELS_FR
 from core.storage import NotFound, Role
 from pages import components, opinion_panel
+from pages.attachment_list import attachment_downloads
 from pages.components import escape_md
 
 ACTION_LABELS_FR = {
@@ -23,6 +24,8 @@ ACTION_LABELS_FR = {
     "draft_saved": "Brouillon enregistré",
     "submitted": "Candidature déposée",
     "pdf_recorded": "Empreinte du PDF enregistrée",
+    "attachment_stored": "Pièce jointe ajoutée",
+    "attachment_removed": "Pièce jointe retirée",
 }
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
@@ -94,6 +97,10 @@ answers = pd.DataFrame(
     ]
 )
 st.dataframe(answers, hide_index=True, width="stretch")
+
+if attachments.file_questions(dossier.call):
+    st.subheader("Pièces jointes" + (" déposées" if submission else " du brouillon"))
+    attachment_downloads(record.id, data, dossier.call)
 
 st.subheader("Éligibilité")
 verdict = submission.verdict if submission else None

@@ -12,9 +12,10 @@ from typing import Any
 
 import streamlit as st
 
-from core import clock, journey, presentation, questionnaire
+from core import attachments, clock, journey, presentation, questionnaire
 from core.calls import Call, get_call
-from core.formatting import format_bool_fr
+from core.formatting import describe_attachment, format_bool_fr
+from core.models import AttachmentRef
 from core.questionnaire import FormQuestion
 from core.storage import DuplicateApplication, NotFound, Role, StaleVersion, User
 from pages import components
@@ -317,7 +318,9 @@ class StepForm:
             value = self.bind(question, st.checkbox, bool, bool, wrap=True, **common)
         elif q.widget == "items":
             return self._items(question, help_text)
-        else:  # file: the questionnaire may ask it, this portal does not take files yet
+        elif q.widget == "file":
+            value = self._file(question, help_text)
+        else:  # a widget kind the schema knows and this portal does not render yet
             st.warning(
                 escape_md(f"{question.label} : cette réponse ne peut pas encore être saisie ici."),
                 icon=":material/construction:",
@@ -326,6 +329,122 @@ class StepForm:
         if q.help_as_caption and help_text:
             st.caption(escape_md(help_text))
         return value
+
+    # --- files ------------------------------------------------------------------------------
+
+    def _file(self, question: FormQuestion, help_text: str | None) -> AttachmentRef | None:
+        """The stored file (name, size, type) with « Remplacer » and « Retirer », or an
+        uploader; a refused file gets its French message and the stored one is kept."""
+        ident = attachments.attachment_id(question)
+        stored = self.record.data.attachments.get(ident)
+        state = st.session_state
+        base = f"{self.key(question.path)}"
+        replacing_key, round_key, refused_key = (
+            f"{base}:replace",
+            f"{base}:round",
+            f"{base}:refused",
+        )
+        with st.container(border=True):
+            st.markdown(f"**{escape_md(question.label)}**")
+            if help_text:
+                st.caption(escape_md(help_text))
+            if stored is not None:
+                st.markdown(
+                    ":material/attach_file: Fichier joint : "
+                    + escape_md(describe_attachment(stored))
+                )
+            elif self.read_only:
+                st.markdown("Aucun fichier joint.")
+            if self.read_only:
+                return stored
+            done = state.pop(f"{base}:done", None)
+            if done:
+                st.success(escape_md(done), icon=":material/check_circle:")
+            if stored is not None and not state.get(replacing_key):
+                with st.container(horizontal=True):
+                    replace = st.button(
+                        "Remplacer", key=f"{base}:replace_button", icon=":material/sync:"
+                    )
+                    remove = st.button("Retirer", key=f"{base}:remove", icon=":material/delete:")
+                if replace:
+                    state[replacing_key] = True
+                    st.rerun()
+                if remove:
+                    self._store_or_remove(question, ident, None, None)
+                self._messages(question.path)
+                return stored
+            kinds = attachments.kinds_of(question)
+            uploaded = st.file_uploader(
+                "Choisir le fichier" if stored is None else "Choisir le nouveau fichier",
+                type=[ext.lstrip(".") for kind in kinds for ext in kind.extensions],
+                key=f"{base}:upload:{state.get(round_key, 0)}",
+                max_upload_size=max(1, attachments.max_bytes_of(question) // 2**20),
+            )
+            refused = state.get(refused_key)
+            if uploaded is not None and (refused is None or refused[0] != uploaded.file_id):
+                state.pop(refused_key, None)
+                self._store_or_remove(
+                    question, ident, uploaded.name, uploaded.getvalue(), uploaded.file_id
+                )
+                refused = state.get(refused_key)
+            if refused is not None and uploaded is not None and refused[0] == uploaded.file_id:
+                kept = " Le fichier déjà joint est conservé." if stored is not None else ""
+                st.error(escape_md(refused[1] + kept), icon=":material/error:")
+            if stored is not None and st.button("Annuler", key=f"{base}:cancel"):
+                state.pop(replacing_key, None)
+                state.pop(refused_key, None)
+                st.rerun()
+            self._messages(question.path)
+        return stored
+
+    def _store_or_remove(
+        self,
+        question: FormQuestion,
+        ident: str,
+        filename: str | None,
+        content: bytes | None,
+        file_id: str | None = None,
+    ) -> None:
+        """Store the uploaded file (or remove the stored one when content is None), then rerun
+        to show the stored state; a refusal is kept for this very upload."""
+        base = self.key(question.path)
+        try:
+            with components.db() as session:
+                if content is None:
+                    attachments.remove(
+                        session=session,
+                        user=self.user,
+                        application_id=self.record.id,
+                        attachment=ident,
+                        expected_version=self.record.version,
+                        today=self.today,
+                    )
+                    done = f"Le fichier de « {question.label} » a été retiré."
+                else:
+                    record, _ = attachments.store(
+                        session=session,
+                        user=self.user,
+                        application_id=self.record.id,
+                        attachment=ident,
+                        filename=filename or "",
+                        content=content,
+                        expected_version=self.record.version,
+                        today=self.today,
+                    )
+                    ref = record.data.attachments[ident]
+                    done = f"Fichier joint : {describe_attachment(ref)}."
+        except attachments.AttachmentRefused as exc:
+            st.session_state[f"{base}:refused"] = (file_id, str(exc))
+            return
+        except StaleVersion as exc:  # includes AlreadySubmitted
+            st.session_state[self._notice_key] = str(exc)
+            st.session_state[self._version_key] = -1
+            st.rerun()
+        state = st.session_state
+        state[f"{base}:done"] = done
+        state.pop(f"{base}:replace", None)
+        state[f"{base}:round"] = state.get(f"{base}:round", 0) + 1  # a fresh, empty uploader
+        st.rerun()
 
     def _choice(self, question: FormQuestion, common: dict[str, Any]) -> Any:
         options = questionnaire.options(question, self.call)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import clock, journey, mail_events, outbox, presentation
+from core import attachments, clock, journey, mail_events, outbox, presentation
 from core.formatting import count_fr, format_date_fr, format_datetime_fr, format_eur
 from core.models import Declaration
 from core.storage import EmailNotConfirmed, NotSubmittable, StaleVersion
 from pages import components, mail_components
+from pages.attachment_list import attachment_downloads
 from pages.components import escape_md
 from pages.step_form import StepForm
 from pages.step_nav import NEXT_ICON, step_link
@@ -89,6 +90,10 @@ def render_summary(form: StepForm) -> None:
         with st.expander(form.heading(step), expanded=False):
             for answer in (a for a in answers if a.step == step):
                 st.markdown(f"**{escape_md(answer.label)}** : {escape_md(answer.text)}")
+
+    if attachments.file_questions(call):
+        st.subheader("Pièces jointes", anchor=False)
+        attachment_downloads(record.id, submission.data if submission else record.data, call)
 
     st.subheader("Dépôt", anchor=False)
     if submission is None:

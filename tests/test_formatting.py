@@ -84,3 +84,19 @@ def test_structure_type_labels_are_plain_french():
         == "Établissement public territorial (EPT) du Grand Paris"
     )
     assert STRUCTURE_TYPE_LABELS_FR[StructureType.CCAS] == "Centre communal d'action sociale (CCAS)"
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        (800, "800\u202fo"),
+        (1_331, "1,3\u202fko"),
+        (272_000, "265,6\u202fko"),
+        (10 * 2**20, "10\u202fMo"),  # the attachment limit reads as it is counted
+        (1_258_291, "1,2\u202fMo"),
+    ],
+)
+def test_file_sizes_in_french(size, expected):
+    from core.formatting import format_size_fr
+
+    assert format_size_fr(size) == expected

@@ -50,6 +50,8 @@ TABLES = {
     "login_sessions",
     # 0010: reviewers scoped by call
     "user_calls",
+    # 0011: attachments
+    "attachment_files",
 }
 
 
@@ -485,5 +487,57 @@ def test_upgrade_to_0010_keeps_what_existing_reviewers_saw(database_url):
             assert [r.id for r in storage.list_applications(session=session, user=reviewer)] == [3]
         command.downgrade(cfg, "0009")
         assert "user_calls" not in inspect(plain).get_table_names()
+    finally:
+        plain.dispose()
+
+
+def test_upgrade_to_0011_keeps_applications_and_stores_their_files(database_url):
+    # A database built by 0010, with a user and a draft, upgraded to 0011: the draft is kept
+    # and a file joined to it is read back byte for byte; downgrading drops only the table.
+    plain = create_engine(database_url)
+    content = b"%PDF-1.4\n" + bytes(range(256)) * 40
+    try:
+        cfg = alembic_config(database_url)
+        command.upgrade(cfg, "0010")
+        with plain.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO users (id, email, name, password_hash, role,"
+                " session_version, created_at) VALUES (1, 'a@b.fr', 'A', 'x', 'applicant', 1,"
+                " '2021-01-10 09:00:00+00:00')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO applications (id, call_id, owner_id, status, data, version,"
+                " created_at, updated_at, siret, subsidy_eur) VALUES (7,"
+                " 'cnfs-2020-collectivites', 1, 'draft', '{}', 3, '2021-01-10 09:00:00+00:00',"
+                " '2021-01-10 09:00:00+00:00', '21930066200018', 100000)"
+            )
+        command.upgrade(cfg, "0011")
+        with plain.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO attachment_files (application_id, sha256, size, media_type,"
+                    " filename, content, uploaded_by_id, uploaded_at) VALUES (7, :sha, :size,"
+                    " 'application/pdf', 'lettre.pdf', :content, 1, '2021-01-11 09:00:00+00:00')"
+                ),
+                {"sha": "0" * 64, "size": len(content), "content": content},
+            )
+        with plain.connect() as conn:
+            row = conn.exec_driver_sql("SELECT version, subsidy_eur FROM applications").one()
+            stored = conn.exec_driver_sql("SELECT content FROM attachment_files").scalar_one()
+        assert tuple(row) == (3, 100000)
+        assert bytes(stored) == content
+        with pytest.raises(sa.exc.IntegrityError), plain.begin() as conn:  # one row per file
+            conn.execute(
+                text(
+                    "INSERT INTO attachment_files (application_id, sha256, size, media_type,"
+                    " filename, content, uploaded_by_id, uploaded_at) VALUES (7, :sha, 1,"
+                    " 'application/pdf', 'autre.pdf', :content, 1, '2021-01-11 09:00:00+00:00')"
+                ),
+                {"sha": "0" * 64, "content": b"x"},
+            )
+        command.downgrade(cfg, "0010")
+        assert "attachment_files" not in inspect(plain).get_table_names()
+        with plain.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM applications").scalar_one() == 1
     finally:
         plain.dispose()

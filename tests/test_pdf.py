@@ -29,6 +29,7 @@ from core.pdf import (
     render_application,
     visual_order,
 )
+from tests.attachment_call import pieces_call  # noqa: F401 (fixture)
 from tests.builders import rich_application
 
 GENERATED = dt.datetime(2021, 1, 20, 9, 31, tzinfo=dt.UTC)
@@ -410,3 +411,24 @@ def test_a_93_project_prints_its_questions_partners_and_attachments():
     assert "Tranche" not in text and "Montant par poste" not in text
     assert "Date d'examen prévue" not in text
     assert "Éligible" in text
+
+
+def test_attachments_are_listed_with_name_size_type_and_fingerprint(pieces_call):  # noqa: F811
+    from core.models import Application, AttachmentRef
+
+    call = get_call(pieces_call)
+    ref = AttachmentRef(
+        filename="Lettre de soutien EPT.pdf",
+        sha256=hashlib.sha256(b"lettre").hexdigest(),
+        size=1_258_291,
+        media_type="application/pdf",
+    )
+    app = Application.model_validate(
+        rich_application(pieces_call).model_dump() | {"attachments": {"support_letter": ref}}
+    )
+    text = body_text(render(app, call))
+    assert "6. Pièces jointes" in text
+    assert "Lettre de soutien EPT.pdf (1,2 Mo, PDF)" in text
+    # Wrapping may cut the 64 hexadecimal digits anywhere: compare without spaces.
+    assert f"Empreinte SHA-256 : {ref.sha256}" in text or ref.sha256 in text.replace(" ", "")
+    assert "Budget prévisionnel Non renseigné" in text

@@ -86,6 +86,7 @@
     "Upload": "Choisir un fichier",
     "file upload": "Dépôt de fichier",
     "Add files": "Ajouter des fichiers",
+    "add icon": "Choisir un autre fichier",  // the uploader's « + » once a file is chosen
     "Running...": "Traitement en cours…",
     "Stop": "Arrêter",
     "Connecting": "Connexion…",
@@ -107,6 +108,17 @@
     [/^Limit (\d+(?:\.\d+)?)\s*([KMG])B per file(.*)$/s, "Limite : $1 $2o par fichier$3"],
     [/^(\d+(?:\.\d+)?)\s*([KMG])B per file(.*)$/s, "$1 $2o par fichier$3"],
     [/^Drag and drop (.+) here$/s, "Glissez-déposez ici : $1"],
+    // The uploader's size of a chosen file ("1.3KB", "10.2MB"): French decimal comma and units.
+    [/^(\d+)(?:\.(\d+))?\s?([KMG]?)B$/s, (_, whole, decimals, unit) =>
+      `${whole}${decimals ? "," + decimals : ""}\u00a0${unit === "K" ? "k" : unit}o`],
+    // The uploader's own refusals (before the portal sees the file): say what to send instead.
+    [/^File is too large\. Maximum size is (\d+) bytes\.$/s, (_, bytes) =>
+      `Fichier trop volumineux : ${Math.round(bytes / 1048576)} Mo au plus. Réduisez-le `
+      + "(PDF « taille réduite », image moins définie) puis joignez-le à nouveau."],
+    [/^(.*) files are not allowed\.$/s,
+      "Ce type de fichier n'est pas accepté ici : joignez un fichier d'un des formats indiqués."],
+    [/^File type not allowed\.$/s,
+      "Ce type de fichier n'est pas accepté ici : joignez un fichier d'un des formats indiqués."],
   ];
   const ICON_LABEL = /^[a-z0-9_]+ icon$/;  // "check_circle icon": decorative, beside French text
   const ATTRIBUTES = ["placeholder", "title", "aria-label", "aria-description",
