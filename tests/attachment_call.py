@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from core import calls, questionnaire, rules
+from core.storage import Role
 
 PIECES_CALL = "test-pieces-jointes"
 PIECES_KIND = "test_pieces"
@@ -57,3 +58,21 @@ def pieces_call(tmp_path_factory, monkeypatch):
     monkeypatch.undo()
     calls.clear_cache()
     questionnaire.clear_cache()
+
+
+@pytest.fixture
+def pieces_reviewer(session, pieces_call):
+    """A reviewer whose scope holds the test call (overrides conftest's CNFS-only reviewer)."""
+    from tests.conftest import _user
+
+    calls_ = f"cnfs-2020-collectivites,{pieces_call}"
+    return _user(session, "instructeur@anct.gouv.fr", "Instructeur", Role.REVIEWER, calls_)
+
+
+@pytest.fixture
+def reviewer_of_another_call(session, pieces_call):
+    """A reviewer of the CNFS calls only: the test call's files are not theirs to read."""
+    from tests.conftest import _user
+
+    calls_ = "cnfs-2020-collectivites,cnfs-2021-structures-privees"
+    return _user(session, "autre@anct.gouv.fr", "Autre instructeur", Role.REVIEWER, calls_)

@@ -14,13 +14,19 @@ from core.attachments import MAX_BYTES, AttachmentRefused, check_file
 from core.db import AttachmentFileRow
 from core.models import Application, Status, Verdict
 from core.storage import AlreadySubmitted, Forbidden, NotFound, Role, StaleVersion
-from tests.attachment_call import pieces_call  # noqa: F401 (fixture)
+from tests.attachment_call import pieces_call, pieces_reviewer, reviewer_of_another_call  # noqa: F401 (fixtures)
 from tests.builders import complete_application
 from tests.conftest import TEST_PASSWORD
 from tests.files import EXE, encrypted_pdf_file, image_file, pdf_file
 
 TODAY = dt.date(2021, 3, 1)
 ALL = ["pdf", "jpeg", "png"]
+
+
+@pytest.fixture
+def reviewer(pieces_reviewer):  # noqa: F811 (the imported fixture)
+    """The reviewer of these tests reads the test call (see tests/attachment_call.py)."""
+    return pieces_reviewer
 
 
 # --- checking a file -------------------------------------------------------------------------
@@ -358,6 +364,8 @@ EXPECTED = {
         "store": Forbidden,
         "remove": Forbidden,
     },
+    # Scoped by call: a reviewer of other calls gets the same answer as for a missing dossier.
+    "reviewer_of_another_call": dict.fromkeys(OPERATIONS, NotFound),
     "admin": {"read_draft": None, "read_submitted": None, "store": Forbidden, "remove": Forbidden},
     # Like the dossier: the submitted applications of their departments, never a draft.
     "prefecture_93": {

@@ -14,13 +14,19 @@ import pytest
 from core import storage
 from core.formatting import describe_attachment
 from core.models import Application
-from tests.attachment_call import pieces_call  # noqa: F401 (fixture)
+from tests.attachment_call import pieces_call, pieces_reviewer  # noqa: F401 (fixtures)
 from tests.builders import complete_application
 from tests.files import encrypted_pdf_file, image_file, pdf_file
 from tests.test_pages_applicant import Portal
 
 TODAY = dt.date(2021, 3, 1)
 STEP = 4  # the test questionnaire asks its files on the commitments step
+
+
+@pytest.fixture
+def reviewer(pieces_reviewer):  # noqa: F811 (the imported fixture)
+    """The reviewer of these tests reads the test call (see tests/attachment_call.py)."""
+    return pieces_reviewer
 
 
 @pytest.fixture(autouse=True)
