@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -121,18 +122,16 @@ def test_dossier_view(apps, reviewer):
     assert "CNFS-2021-" in text
     assert "À examiner" in text
     assert "Le PDF régénéré est identique" in text
-    answers = at.dataframe[0].value
-    assert "Association Les Liens numériques" in set(answers["Réponse"])
-    assert set(answers.loc[answers["Étape"] == "Engagements", "Réponse"]) == {"Accepté"}
-    reasons = at.dataframe[1].value
-    assert reasons["Sources"].str.len().gt(0).any()
-    history = at.dataframe[2].value
-    assert list(history["Action"]) == [
-        "Candidature créée",
-        "Brouillon enregistré",  # the declaration of who files, saved with the deposit
-        "Candidature déposée",
-        "Empreinte du PDF enregistrée",
-    ]
+    # Answers and reasons are text that wraps, not table cells that cut them.
+    assert "**Nom de la structure**  \nAssociation Les Liens numériques" in text
+    assert "**Engagements**" in text and "Accepté" in text
+    assert "**Examen particulier** : " in text and " — " in text  # a reason and its sources
+    history = at.dataframe[0].value
+    actions = list(history["Action"])
+    assert actions[0] == "Candidature créée"
+    # The declaration of who files, saved with the deposit: one autosave, said as such.
+    assert re.fullmatch(r"1 réponse enregistrée à \d{1,2} h \d\d", actions[1])
+    assert actions[2:] == ["Candidature déposée", "Empreinte du PDF enregistrée"]
     # The reviewer reads the call's title and a French status, not internal codes.
     created, submitted = history["Détail"].iloc[0], history["Détail"].iloc[2]
     assert created == get_call("cnfs-2021-structures-privees").title
