@@ -16,6 +16,7 @@ from core.formatting import (
     format_datetime_fr,
     format_eur,
     format_int,
+    format_siret,
     to_paris,
 )
 from core.storage import AuditEvent, User
@@ -68,6 +69,7 @@ def listing_view(frame: pd.DataFrame, *, all_columns: bool = False) -> pd.DataFr
         "dossier",
         [dossier_label(i, n) for i, n in zip(out["id"], out["dossier_number"], strict=True)],
     )
+    out["siret"] = out["siret"].map(format_siret, na_action="ignore")
     for column in ("france_services", "qpv"):
         out[column] = out[column].map({True: "Oui", False: "Non"}).astype("string")
     for column in DATE_COLUMNS:

@@ -10,6 +10,8 @@ from core.formatting import (
     format_date_fr,
     format_datetime_fr,
     format_eur,
+    format_phone,
+    format_siret,
 )
 from core.models import Effect, EssStatus, StructureType
 
@@ -84,3 +86,40 @@ def test_structure_type_labels_are_plain_french():
         == "Établissement public territorial (EPT) du Grand Paris"
     )
     assert STRUCTURE_TYPE_LABELS_FR[StructureType.CCAS] == "Centre communal d'action sociale (CCAS)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("21930066200018", "219 300 662 00018"),
+        ("2193006620001", "2193006620001"),  # not a SIRET: left as typed
+    ],
+)
+def test_siret_is_grouped_as_insee_prints_it(typed, shown):
+    assert format_siret(typed) == shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("0555830800", "05 55 83 08 00"),
+        ("+33555830800", "05 55 83 08 00"),
+        ("+262262123456", "+262 262 12 34 56"),  # La Réunion, as dialled from elsewhere
+        ("12", "12"),  # not a number: left as typed
+    ],
+)
+def test_phone_is_written_the_french_way(typed, shown):
+    assert format_phone(typed) == shown
+
+
+def test_recap_shows_identifiers_grouped():
+    from core import presentation
+    from core.calls import get_call
+    from tests.builders import WAVE1, rich_application
+
+    app = rich_application(
+        WAVE1, **{"structure.siret": "21930066200018", "contact.phone": "0555830800"}
+    )
+    texts = {a.path: a.text for a in presentation.recap(app, get_call(WAVE1))}
+    assert texts["structure.siret"] == "219 300 662 00018"
+    assert texts["contact.phone"] == "05 55 83 08 00"

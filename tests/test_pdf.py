@@ -29,7 +29,7 @@ from core.pdf import (
     render_application,
     visual_order,
 )
-from tests.builders import rich_application
+from tests.builders import SIGNED, rich_application
 
 GENERATED = dt.datetime(2021, 1, 20, 9, 31, tzinfo=dt.UTC)
 SUBMITTED = dt.datetime(2021, 1, 20, 9, 30, tzinfo=dt.UTC)
@@ -389,3 +389,30 @@ def test_the_pdf_says_what_to_do_once_signed_and_whom_to_ask(application, call):
     text = text_of(render(application, call))
     assert "faites-le signer par l'autorité habilitée" in text
     assert call.after_submission.contact_email in text
+
+
+def test_the_signature_never_sits_alone_on_the_last_page(call):
+    # Longer and longer answers push the end of the document across a page break.
+    seen_pages = set()
+    for lines in range(0, 60, 3):
+        app = rich_application(
+            call.id, **{"posts.places_of_activity": "\n".join(["Médiathèque"] * (lines + 1))}
+        )
+        app.declaration = SIGNED
+        pages = pages_text(render(app, call))
+        seen_pages.add(len(pages))
+        last = flat(pages[-1])
+        assert "Signature du représentant légal" in last
+        assert "Références" in last, f"{lines} lignes : la signature est seule en dernière page"
+    assert len(seen_pages) > 1  # the break did move
+
+
+def test_identifiers_are_grouped_in_a_new_document_and_kept_in_a_stored_one(call):
+    app = rich_application(
+        call.id, **{"structure.siret": "21930066200018", "contact.phone": "0555830800"}
+    )
+    stored = text_of(render(app, call))  # filed before the on-screen declaration
+    assert "21930066200018" in stored and "0555830800" in stored
+    app.declaration = SIGNED
+    new = text_of(render(app, call))
+    assert "219 300 662 00018" in new and "05 55 83 08 00" in new

@@ -55,6 +55,7 @@ def test_all_columns_on_demand_with_empty_cells_for_no_opinion(apps, session, re
     assert not shown.isna().any().any()
     assert set(shown["Date de l'avis"]) == {""}  # nobody gave an opinion yet
     assert set(shown["QPV"]) <= {"Oui", "Non", ""}
+    assert shown["SIRET"].str.fullmatch(r"\d{3} \d{3} \d{3} \d{5}").all()
     assert shown["Montant demandé (€)"].str.fullmatch(r"(\d{1,3}(\u202f\d{3})*\xa0€)?").all()
 
 
