@@ -101,6 +101,17 @@ def test_conditional_questions_follow_the_answers_they_depend_on():
     assert {"posts.consolidation_details", "posts.coordinator_scope"} <= set(_paths(both))
 
 
+def test_placeholders_suggest_what_the_call_s_own_applicants_write():
+    def shown(call_id: str) -> dict[str, str | None]:
+        call = get_call(call_id)
+        return {q.path: questionnaire.placeholder(q, call) for q in questionnaire.questions(call)}
+
+    mairie, association = shown(WAVE1), shown(WAVE2)
+    assert mairie["contact.role"] == "Ex. : secrétaire de mairie"
+    assert "mairie" not in association["contact.role"]
+    assert "mairie" not in association["contact.email"]
+
+
 @pytest.mark.parametrize(
     ("structure_type", "asked"),
     [("company", True), ("structure_ess", True), ("association", False)],
