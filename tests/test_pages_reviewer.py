@@ -160,6 +160,13 @@ def test_prefect_page(apps, reviewer):
     assert list(list_b["Raison sociale"]) == ["Association Les Liens numériques"]
 
 
+def test_prefect_page_says_a_list_is_empty_in_french(apps, reviewer):
+    at = page("prefect", reviewer).run()
+    at.selectbox(key="p_department").select("42").run()  # Saint-Étienne only: no private one
+    assert len(at.dataframe) == 1  # list A; no empty grid (its canvas reads « empty »)
+    assert "Aucune structure candidate sur cette liste." in _text(at)
+
+
 def _portal(session, user: User) -> AppTest:
     from core import auth
 
