@@ -156,6 +156,11 @@ def event_detail_fr(action: str, detail: str | None, call_titles: dict[str, str]
         return ""
     if action == "created":
         return call_titles.get(detail, detail)
+    if action == "moved" and " -> " in detail:
+        source, target = detail.split(" -> ", 1)
+        return (
+            f"de « {call_titles.get(source, source)} » vers « {call_titles.get(target, target)} »"
+        )
     match = _STATUS_SUFFIX.match(detail)
     if action == "submitted" and match:
         try:

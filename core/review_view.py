@@ -131,6 +131,7 @@ ACTION_LABELS_FR = {
     "pdf_recorded": "Empreinte du PDF enregistrée",
     "deleted": "Brouillon supprimé par la structure",
     "restored": "Brouillon restauré par la structure",
+    "moved": "Brouillon déplacé vers un autre appel",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import prefecture, presentation, questionnaire, review, review_view
+from core.calls import load_calls
 from core.formatting import (
     EFFECT_LABELS_FR,
     event_detail_fr,
@@ -155,7 +156,7 @@ else:
         st.caption("Aucun point particulier.")
 
 st.subheader("Historique")
-titles = {dossier.call.id: dossier.call.title}
+titles = {call.id: call.title for call in load_calls().values()}  # a moved draft names two
 lines = review_view.history(
     dossier.events, lambda action, detail: event_detail_fr(action, detail, titles)
 )

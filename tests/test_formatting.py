@@ -6,6 +6,7 @@ from core.formatting import (
     EFFECT_LABELS_FR,
     ESS_STATUS_LABELS_FR,
     STRUCTURE_TYPE_LABELS_FR,
+    event_detail_fr,
     format_bool_fr,
     format_date_fr,
     format_datetime_fr,
@@ -123,3 +124,8 @@ def test_recap_shows_identifiers_grouped():
     texts = {a.path: a.text for a in presentation.recap(app, get_call(WAVE1))}
     assert texts["structure.siret"] == "219 300 662 00018"
     assert texts["contact.phone"] == "05 55 83 08 00"
+
+
+def test_a_moved_draft_names_both_calls_in_the_history():
+    titles = {"a": "Vague 1", "b": "Vague 2"}
+    assert event_detail_fr("moved", "a -> b", titles) == "de « Vague 1 » vers « Vague 2 »"
