@@ -76,7 +76,16 @@ def offer_move(record: storage.ApplicationRecord) -> None:
                     expected_version=record.version,
                     today=today,
                 )
-        except (storage.StaleVersion, storage.DuplicateApplication, journey.CallNotOpen) as exc:
+        except storage.DuplicateApplication as exc:
+            where = f" (n° {exc.existing_id})" if exc.existing_id else ""
+            st.error(
+                escape_md(
+                    f"Ce SIRET a déjà une candidature dans l'appel « {call.short_title} »{where} : "
+                    "reprenez-la, et supprimez celle-ci si elle ne sert plus."
+                )
+            )
+            return
+        except (storage.StaleVersion, journey.CallNotOpen) as exc:
             st.error(escape_md(str(exc)))
             return
         message = f"La candidature n° {record.id} est déplacée vers « {call.short_title} »."

@@ -158,7 +158,10 @@ if selected:
     # One click on a row opens its dossier.
     application_id = int(frame.iloc[selected[0]]["id"])
     st.switch_page(DOSSIER_PAGE, query_params={"id": str(application_id)})
-st.caption("Cliquez sur la case d'une ligne pour ouvrir son dossier.")
+st.caption(
+    "Cliquez sur la case d'une ligne pour ouvrir son dossier ; au clavier, choisissez la "
+    "ligne avec les flèches puis appuyez sur Maj+Espace."
+)
 
 st.subheader("Exporter la liste filtrée")
 st.caption(

@@ -25,17 +25,22 @@ def test_an_association_moves_its_wave1_draft_to_wave2(page, demo_server, shot):
     ui.click(page, "Accueil", role="link")
     shot(page, "proposition")
 
-    ui.click(page, f"Déplacer vers « {WAVE2} »")
+    button = page.locator(f".st-key-move-{number}-cnfs-2021-structures-privees button")
+    assert f"Déplacer vers « {WAVE2} »" in button.inner_text()
+    button.click()
+    ui.wait_idle(page)
     shot(page, "deplacee")
     text = ui.main_text(page)
     assert f"La candidature n° {number} est déplacée vers « {WAVE2} »." in text
     assert "Toutes vos réponses sont reprises." in text
-    card = page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(
-        has_text=f"candidature n° {number}"
+    # Its card now names the new call.
+    assert re.search(
+        rf"Association Pantin Numérique — candidature n° {number}\s+{re.escape(WAVE2)}", text
     )
-    assert WAVE2 in card.first.inner_text()
 
     ui.open_page(page, f"{demo_server.url}/step_1_structure?dossier={number}")
+    page.get_by_role("heading", name=re.compile("Étape 1")).wait_for()
+    ui.wait_idle(page)
+    shot(page, "etape-1-vague-2")
     assert ui.field(page, "Nom de la structure").input_value() == "Association Pantin Numérique"
     assert "Non éligible" not in ui.panel_status(page)
-    shot(page, "etape-1-vague-2")

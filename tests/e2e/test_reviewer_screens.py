@@ -93,3 +93,16 @@ def test_reviewer_opens_a_dossier_in_one_click_and_reads_a_long_answer(page, ser
     assert "Dossier 1 sur 4" in ui.main_text(page)
     assert page.get_by_role("button", name="Dossier précédent").is_disabled()
     shot(page, "dossier-premier")
+
+
+def test_a_keyboard_user_opens_a_dossier_from_the_listing(page, server):
+    ui.login(page, server.url, *REVIEWER)
+    ui.click(page, "Candidatures", role="link")
+    grid = page.locator('[data-testid="stDataFrame"] canvas').first
+    grid.focus()  # where Tab leads after the table's toolbar
+    for key in ("ArrowDown", "ArrowDown", "Shift+Space"):  # down to the third row, select it
+        page.keyboard.press(key)
+    ui.wait_idle(page)
+    page.get_by_role("heading", name="Dossier de candidature").wait_for()
+    ui.wait_idle(page)
+    assert "Dossier 3 sur 4 de la liste filtrée" in ui.main_text(page)
