@@ -32,7 +32,7 @@ def answers_frame(*, session: Session, user: User, filters: ReviewFilters) -> pd
         record = {ID_HEADER: app_id, DOSSIER_HEADER: dossier_number, CALL_HEADER: call.short_title}
         for q in questionnaire.applicable(application, call):
             value = questionnaire.value_at(application, q.path)
-            record[q.path] = questionnaire.answer_text(q, call, value)
+            record[q.path] = questionnaire.answer_text(q, call, value, formatted=False)
         records.append(record)
     columns = [ID_HEADER, DOSSIER_HEADER, CALL_HEADER, *headers]
     frame = pd.DataFrame.from_records(records, columns=columns)

@@ -264,6 +264,9 @@ class Call(Strict):
     coordinator: OptionalRequest | None = None
     consolidation: OptionalRequest | None = None
     prefect_consultation: PrefectConsultation | None = None
+    # Sample answers the form's placeholders quote (« Ex. : {call.examples.contact_role} »),
+    # so each call suggests what its own applicants would write.
+    examples: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _coherent(self) -> Call:

@@ -136,6 +136,32 @@ def format_datetime_fr(moment: dt.datetime) -> str:
     return f"{format_date_fr(local.date())} à {hours}"
 
 
+def format_siret(value: str) -> str:
+    """A SIRET as INSEE prints it (« 219 300 662 00018 »); anything else unchanged."""
+    from stdnum.fr import siret
+
+    return siret.format(value) if re.fullmatch(r"[0-9]{14}", value) else value
+
+
+def format_phone(value: str) -> str:
+    """A phone number as written in France (« 05 55 83 08 00 », « +262 262 12 34 56 »);
+    what cannot be read as a number is left as typed."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    french = phonenumbers.region_code_for_number(number) == "FR"
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if french else None
+    return phonenumbers.format_number(number, style or phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+DISPLAY_FORMATS = {"siret": format_siret, "phone": format_phone}
+
+
 def format_bool_fr(value: bool | None) -> str:
     """Oui / Non / Non renseigné."""
     if value is None:
@@ -152,6 +178,11 @@ def event_detail_fr(action: str, detail: str | None, call_titles: dict[str, str]
         return ""
     if action == "created":
         return call_titles.get(detail, detail)
+    if action == "moved" and " -> " in detail:
+        source, target = detail.split(" -> ", 1)
+        return (
+            f"de « {call_titles.get(source, source)} » vers « {call_titles.get(target, target)} »"
+        )
     match = _STATUS_SUFFIX.match(detail)
     if action == "submitted" and match:
         try:

@@ -200,6 +200,76 @@ def update_draft(
     return saved, verdict
 
 
+def fitting_calls(record: ApplicationRecord, today: dt.date) -> list[Call]:
+    """Other open calls that fund this draft's type of structure, when its own call does not:
+    where the draft could be moved (an association in wave 1 → the wave for private
+    structures)."""
+    stype = record.data.structure.structure_type
+    own = get_call(record.call_id)
+    if record.status != "draft" or stype is None or stype in own.eligible_structure_types:
+        return []
+    return [
+        call
+        for call in load_calls().values()
+        if call.id != own.id and call.is_open(today) and stype in call.eligible_structure_types
+    ]
+
+
+class MovedDraft(NamedTuple):
+    record: ApplicationRecord
+    verdict: Verdict
+    dropped: list[str]  # labels (in the former call's words) of answers the new call does not ask
+
+
+def move_draft(
+    *,
+    session: Session,
+    user: User,
+    application_id: int,
+    call_id: str,
+    expected_version: int,
+    today: dt.date,
+) -> MovedDraft:
+    """Move a draft to another open call, keeping every answer that call asks; the answers it
+    does not ask are dropped and listed. A submitted application is never moved."""
+    record = storage.get_application(session=session, user=user, application_id=application_id)
+    if not user.can_write(record):
+        raise storage.Forbidden()
+    if record.status != "draft":
+        raise storage.AlreadySubmitted()
+    if record.version != expected_version:
+        raise storage.StaleVersion()
+    source, target = get_call(record.call_id), get_call(call_id)
+    if not target.is_open(today):
+        raise CallNotOpen(target, today)
+    # The target's conditions read the same earlier answers: ask it what it asks of them.
+    candidate = record.data.model_copy(update={"call_id": target.id})
+    asked = {q.path for q in questionnaire.applicable(candidate, target)}
+    changes: dict[str, Any] = {}
+    dropped: list[str] = []
+    for q in questionnaire.applicable(record.data, source):
+        value = questionnaire.value_at(record.data, q.path)
+        if value is None or value == "" or value == []:
+            continue
+        if q.path in asked:
+            changes[q.path] = value
+        else:
+            dropped.append(q.label)
+    data = apply_changes(Application(call_id=target.id), changes)
+    verdict = rules.evaluate(data, target, today)
+    moved = storage.move_draft(
+        session=session,
+        user=user,
+        application_id=application_id,
+        call_id=target.id,
+        data=data,
+        expected_version=expected_version,
+        verdict_status=verdict.status.value,
+        subsidy_eur=verdict.subsidy_eur,
+    )
+    return MovedDraft(moved, verdict, dropped)
+
+
 class DeclarationMissing(Exception):
     """The deposit is refused until the person who files names themself and certifies."""
 

@@ -116,6 +116,7 @@ def render_application(
         )
 
     sections = questionnaire.document(application, call)
+    new_layout = application.declaration.certified or draft
     for title, questions in sections:
         if questions and all(q.widget == "checkbox" for q in questions):
             _checklist(r, title, questions, application, call)
@@ -123,7 +124,9 @@ def render_application(
         r.heading(title)
         for q in questions:
             value = questionnaire.value_at(application, q.path)
-            text = questionnaire.answer_text(q, call, value)
+            # Documents filed before the on-screen declaration are re-rendered byte for byte
+            # as stored: their identifiers stay ungrouped.
+            text = questionnaire.answer_text(q, call, value, formatted=new_layout)
             if isinstance(value, AttachmentRef):
                 # The fingerprint ties this document to the very file stored with the dossier.
                 text += f"\nEmpreinte SHA-256 : {value.sha256}"
@@ -133,6 +136,9 @@ def render_application(
         _subsidy(r, f"{number}. Subvention", application, verdict, call)
         number += 1
     _verdict(r, f"{number}. Avis d'éligibilité", verdict, call)
+    if new_layout:
+        # References and signature start a page together: the signature never sits alone.
+        r.ensure_room(REFERENCES_MM + _signature_mm(application.declaration))
     _versions(r, f"{number + 1}. Références", call, generated_at)
     _signature(r, f"{number + 2}. Signature du représentant légal", application.declaration, call)
     if call.after_submission:
@@ -304,9 +310,16 @@ def _versions(r: Renderer, title: str, call: Call, generated_at: dt.datetime) ->
     r.field("Document généré le", format_datetime_fr(generated_at))
 
 
+REFERENCES_MM = 40  # heading and four one-line rows of « Références »
+
+
+def _signature_mm(declaration: Declaration) -> float:
+    return 82 if declaration.certified else 70
+
+
 def _signature(r: Renderer, title: str, declaration: Declaration, call: Call) -> None:
     pdf = r.pdf
-    r.ensure_room(82 if declaration.certified else 70)
+    r.ensure_room(_signature_mm(declaration))
     r.heading(title)
     r.paragraph(call.declaration.text, size=SMALL_PT)
     if declaration.certified:  # given on screen at the deposit

@@ -91,7 +91,8 @@ def next_step(record: ApplicationRecord, verdict: Verdict) -> NextStep:
     if verdict.status == Status.INCOMPLETE:
         found = problems(verdict, call)
         step = found[0].step if found else 1
-        count = len(verdict.missing)
+        # The answers of that step only: the others are counted on their own steps.
+        count = sum(1 for problem in found if problem.step == step)
         detail = f" ({count} réponse{'s' if count > 1 else ''} à compléter)" if count else ""
         title = questionnaire.step_title(call, step)
         return NextStep(step, f"À compléter : étape {step} — {title}{detail}.")

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from core import reference
 from core.calls import Call, Option
 from core.formatting import (
+    DISPLAY_FORMATS,
     ESS_STATUS_LABELS_FR,
     NOT_ANSWERED,
     STRUCTURE_TYPE_LABELS_FR,
@@ -310,8 +311,9 @@ def option_label(question: FormQuestion, call: Call, value: Any) -> str:
     return str(value)
 
 
-def answer_text(question: FormQuestion, call: Call, value: Any) -> str:
-    """An answer in French, the same words on every screen, document and export."""
+def answer_text(question: FormQuestion, call: Call, value: Any, *, formatted: bool = True) -> str:
+    """An answer in French, the same words on every screen, document and export; SIRETs and
+    phone numbers grouped for reading unless `formatted` is False (stored documents, sheets)."""
     widget = question.widget
     if widget == "checkbox":
         return ACCEPTED if value is True else NOT_ACCEPTED
@@ -336,6 +338,8 @@ def answer_text(question: FormQuestion, call: Call, value: Any) -> str:
         return format_date_fr(value)
     if isinstance(value, list):
         return " ; ".join(option_label(question, call, v) for v in value)
+    if formatted and question.question.display and isinstance(value, str):
+        return DISPLAY_FORMATS[question.question.display](value)
     return str(value)
 
 

@@ -91,6 +91,7 @@ class Question(Strict):
     max: float | None = None
     unit: Literal["eur"] | None = None  # a number shown as an amount (« 187 500 € »)
     lookup: Literal["legal_categories"] | None = None  # a code shown with its reference label
+    display: Literal["siret", "phone"] | None = None  # shown grouped, stored as typed digits
     empty: str | None = None  # wording of an empty answer that means « none »
     each: Literal["call.commitments"] | None = None  # one question per element of the call
     # For list-of-items questions (consortium partners…) and files (supporting documents).

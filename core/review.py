@@ -332,6 +332,14 @@ def list_applications(
 ) -> pd.DataFrame:
     """One page of matching applications (all of them when limit is None), sorted in SQL."""
     require_reviewer(user)
+    query = _listing_query(filters, user).order_by(*_listing_order(sort, descending))
+    if limit is not None:
+        query = query.offset(max(offset, 0)).limit(limit)
+    rows = session.execute(query).all()
+    return _listing_frame(rows)
+
+
+def _listing_order(sort: SortKey, descending: bool) -> list[ColumnElement[Any]]:
     a, s = ApplicationRow, SubmissionRow
     column = {
         "submitted_at": s.submitted_at,
@@ -341,11 +349,28 @@ def list_applications(
         "id": a.id,
     }[sort]
     order = column.desc() if descending else column.asc()
-    query = _listing_query(filters, user).order_by(order.nulls_last(), a.id)
-    if limit is not None:
-        query = query.offset(max(offset, 0)).limit(limit)
-    rows = session.execute(query).all()
-    return _listing_frame(rows)
+    return [order.nulls_last(), a.id]
+
+
+def listing_ids(
+    *,
+    session: Session,
+    user: User,
+    filters: ReviewFilters,
+    sort: SortKey = "submitted_at",
+    descending: bool = True,
+) -> list[int]:
+    """Ids of every matching application, in the listing's order (previous / next dossier)."""
+    require_reviewer(user)
+    a, s = ApplicationRow, SubmissionRow
+    query = (
+        select(a.id)
+        .select_from(a)
+        .outerjoin(s, s.application_id == a.id)
+        .where(*_conditions(filters, user))
+        .order_by(*_listing_order(sort, descending))
+    )
+    return list(session.execute(query).scalars())
 
 
 def _listing_frame(rows: Sequence[Any]) -> pd.DataFrame:

@@ -304,8 +304,8 @@ def _check_legal_category(check: _Check, code: str | None, stype: StructureType)
         label = category.label if category else code
         check.reason(
             "structure.type_category_mismatch",
-            f"Le type de structure choisi ne correspond pas à la catégorie juridique {code} "
-            f"(« {label} ») : corrigez l'un ou l'autre. La candidature reste non éligible "
+            f"Le type de structure choisi ne correspond pas à la catégorie juridique {code}, "
+            f"« {label} » : corrigez l'un ou l'autre. La candidature reste non éligible "
             "tant que cette contradiction n'est pas levée.",
             ["INSEE, catégories juridiques (niveau III)"],
             Effect.INELIGIBLE,

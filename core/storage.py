@@ -671,6 +671,53 @@ def list_audit_events(*, session: Session, user: User, application_id: int) -> l
     ]
 
 
+def move_draft(
+    *,
+    session: Session,
+    user: User,
+    application_id: int,
+    call_id: str,
+    data: Application,
+    expected_version: int,
+    verdict_status: str | None = None,
+    subsidy_eur: int | None = None,
+) -> ApplicationRecord:
+    """Move a draft to another call with the answers that call keeps (core.journey decides
+    which); DuplicateApplication when its SIRET already applied there, AlreadySubmitted once
+    filed."""
+    row = _writable_row(session, user, application_id, refresh=False)
+    if row.status != "draft":
+        raise AlreadySubmitted()
+    data = data.model_copy(update={"call_id": call_id})
+    siret = normalize_siret(data.structure.siret)
+    _check_duplicate(session, user=user, call_id=call_id, siret=siret, exclude_id=row.id)
+    try:
+        _update_draft_row(
+            session,
+            user,
+            application_id,
+            expected_version,
+            call_id=call_id,
+            data=data.model_dump(mode="json"),
+            updated_at=clock.now(),
+            verdict_status=verdict_status,
+            subsidy_eur=_int_column(subsidy_eur),
+            **filter_columns(data),
+        )
+    except IntegrityError:
+        raise _duplicate_from_race(session, user=user, call_id=call_id, siret=siret) from None
+    _audit(
+        session,
+        user=user,
+        application_id=application_id,
+        action="moved",
+        detail=f"{row.call_id} -> {call_id}",
+    )
+    session.flush()
+    session.expire(row)  # the UPDATE bypassed the loaded row
+    return get_application(session=session, user=user, application_id=application_id)
+
+
 # --- drafts the owner deletes ----------------------------------------------------------------
 
 DELETED_DRAFTS_KEPT_DAYS = 30  # restorable from « Mes candidatures » that long, then purged

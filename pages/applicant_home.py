@@ -52,6 +52,53 @@ def confirm_delete(record: storage.ApplicationRecord, where) -> None:
         st.rerun()
 
 
+def offer_move(record: storage.ApplicationRecord) -> None:
+    """An ineligible draft that another open call funds moves there in one click."""
+    for call in journey.fitting_calls(record, today):
+        st.info(
+            escape_md(f"Votre structure peut candidater à l'appel « {call.short_title} ».")
+            + " Vos réponses y sont reprises, sauf celles que cet appel ne demande pas.",
+            icon=":material/swap_horiz:",
+        )
+        if not st.button(
+            f"Déplacer vers « {call.short_title} »",
+            key=f"move-{record.id}-{call.id}",
+            icon=":material/swap_horiz:",
+        ):
+            continue
+        try:
+            with components.db() as session:
+                moved = journey.move_draft(
+                    session=session,
+                    user=user,
+                    application_id=record.id,
+                    call_id=call.id,
+                    expected_version=record.version,
+                    today=today,
+                )
+        except storage.DuplicateApplication as exc:
+            where = f" (n° {exc.existing_id})" if exc.existing_id else ""
+            st.error(
+                escape_md(
+                    f"Ce SIRET a déjà une candidature dans l'appel « {call.short_title} »{where} : "
+                    "reprenez-la, et supprimez celle-ci si elle ne sert plus."
+                )
+            )
+            return
+        except (storage.StaleVersion, journey.CallNotOpen) as exc:
+            st.error(escape_md(str(exc)))
+            return
+        message = f"La candidature n° {record.id} est déplacée vers « {call.short_title} »."
+        if moved.dropped:
+            message += " Réponses non reprises, cet appel ne les demandant pas : " + (
+                " ; ".join(f"« {label} »" for label in moved.dropped) + "."
+            )
+        else:
+            message += " Toutes vos réponses sont reprises."
+        components.flash(message)
+        st.rerun()
+
+
 user = components.require_user(Role.APPLICANT)
 today = clock.today()
 calls = journey.calls_overview(today)
@@ -82,6 +129,7 @@ for record, verdict, next_step in applications:
             open_dossier(record.id, next_step.step or 1)
         if record.status == "draft":
             confirm_delete(record, right)
+            offer_move(record)
 
 deleted = []
 with components.db() as session:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from core import attachments, prefecture, presentation, questionnaire, review
+from core import attachments, prefecture, presentation, questionnaire, review, review_view
+from core.calls import load_calls
 from core.formatting import (
     EFFECT_LABELS_FR,
     event_detail_fr,
@@ -19,14 +19,11 @@ from pages import components, opinion_panel
 from pages.attachment_list import attachment_downloads
 from pages.components import escape_md
 
-ACTION_LABELS_FR = {
-    "created": "Candidature créée",
-    "draft_saved": "Brouillon enregistré",
-    "submitted": "Candidature déposée",
-    "pdf_recorded": "Empreinte du PDF enregistrée",
-    "attachment_stored": "Pièce jointe ajoutée",
-    "attachment_removed": "Pièce jointe retirée",
-}
+
+def multiline_md(text: str) -> str:
+    """Escaped text whose line breaks stay line breaks."""
+    return "  \n".join(escape_md(line) for line in text.splitlines() if line.strip())
+
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
 st.title("Dossier de candidature")
@@ -45,6 +42,46 @@ if application_id is None:
     st.stop()
 st.query_params["id"] = str(int(application_id))
 
+
+def _go_to(target: int) -> None:
+    st.session_state["dossier_id"] = target
+
+
+listing = st.session_state.get(review_view.LISTING_STATE)
+if listing is not None:
+    filters, sort, descending = listing
+    with components.db() as session:
+        around = review_view.neighbours(
+            session=session,
+            user=user,
+            application_id=int(application_id),
+            filters=filters,
+            sort=sort,
+            descending=descending,
+        )
+    if around.position is not None:
+        c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="center")
+        c1.button(
+            "Dossier précédent",
+            icon=":material/arrow_back:",
+            disabled=around.previous is None,
+            on_click=_go_to,
+            args=(around.previous,),
+            key="previous_dossier",
+        )
+        c2.caption(
+            f"Dossier {around.position} sur {around.total} de la liste filtrée (page Candidatures)."
+        )
+        c3.button(
+            "Dossier suivant",
+            icon=":material/arrow_forward:",
+            icon_position="right",
+            disabled=around.next is None,
+            on_click=_go_to,
+            args=(around.next,),
+            key="next_dossier",
+        )
+
 try:
     with components.db() as session:
         dossier = review.get_dossier(session=session, user=user, application_id=int(application_id))
@@ -58,15 +95,16 @@ submission = dossier.submission
 data = submission.data if submission else record.data
 st.subheader(escape_md(data.structure.name or "Structure non renseignée"), anchor=False)
 st.caption(f"{dossier.call.title}")
-cols = st.columns(3)
+# Plain text, not metrics: a metric's large figure cuts a dossier number or a date.
+cols = st.columns([2, 3, 1.5])
 if submission:
-    # Dossier numbers are too long for a metric's large figure.
     cols[0].markdown(f"N° de dossier  \n**{submission.dossier_number}**")
     cols[1].markdown(f"Déposée le  \n**{format_datetime_fr(submission.submitted_at)}**")
 else:
-    cols[0].metric("État", "Brouillon")
-    cols[1].metric("Dernière modification", format_datetime_fr(record.updated_at))
-cols[2].metric("Postes demandés", data.posts.count if data.posts.count is not None else "—")
+    cols[0].markdown("État  \n**Brouillon**")
+    cols[1].markdown(f"Dernière modification  \n**{format_datetime_fr(record.updated_at)}**")
+posts = data.posts.count if data.posts.count is not None else "—"
+cols[2].markdown(f"Postes demandés  \n**{posts}**")
 if not submission:
     st.warning(
         "Cette candidature n'est pas encore déposée : le brouillon peut encore changer. "
@@ -85,18 +123,16 @@ if submission and dossier.call.prefect_consultation:
     )
 
 st.subheader("Réponses" + (" déposées" if submission else " du brouillon"))
-# The same answers, in the same words, as the applicant's summary and the PDF.
-answers = pd.DataFrame(
-    [
-        {
-            "Étape": questionnaire.step_title(dossier.call, a.step),
-            "Question": a.label,
-            "Réponse": a.text,
-        }
-        for a in presentation.recap(data, dossier.call)
-    ]
-)
-st.dataframe(answers, hide_index=True, width="stretch")
+# The same answers, in the same words, as the applicant's summary and the PDF; as text that
+# wraps, so a long answer is read in full.
+by_step: dict[int, list] = {}
+for answer in presentation.recap(data, dossier.call):
+    by_step.setdefault(answer.step, []).append(answer)
+for step, step_answers in by_step.items():
+    with st.container(border=True):
+        st.markdown(f"**{escape_md(questionnaire.step_title(dossier.call, step))}**")
+        for answer in step_answers:
+            st.markdown(f"**{escape_md(answer.label)}**  \n{multiline_md(answer.text)}")
 
 if attachments.file_questions(dossier.call):
     st.subheader("Pièces jointes" + (" déposées" if submission else " du brouillon"))
@@ -115,38 +151,21 @@ else:
         st.caption(verdict.subsidy_note)
     if verdict.review_date:
         st.markdown(f"Date d'examen : {format_date_fr(verdict.review_date)}")
-    if verdict.reasons:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "Nature": EFFECT_LABELS_FR.get(r.effect, r.effect),
-                        "Motif": r.message,
-                        "Sources": " ; ".join(r.sources),
-                    }
-                    for r in verdict.reasons
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
+    for reason in verdict.reasons:
+        sources = f" — {escape_md(' ; '.join(reason.sources))}" if reason.sources else ""
+        st.markdown(
+            f"- **{escape_md(EFFECT_LABELS_FR.get(reason.effect, reason.effect))}** : "
+            f"{escape_md(reason.message)}{sources}"
         )
-    else:
+    if not verdict.reasons:
         st.caption("Aucun point particulier.")
 
 st.subheader("Historique")
-history = pd.DataFrame(
-    [
-        {
-            "Date": format_datetime_fr(e.at),
-            "Action": ACTION_LABELS_FR.get(e.action, e.action),
-            "Par": e.actor_email or "—",
-            "Détail": event_detail_fr(e.action, e.detail, {dossier.call.id: dossier.call.title}),
-        }
-        for e in dossier.events
-    ],
-    columns=["Date", "Action", "Par", "Détail"],
+titles = {call.id: call.title for call in load_calls().values()}  # a moved draft names two
+lines = review_view.history(
+    dossier.events, lambda action, detail: event_detail_fr(action, detail, titles)
 )
-st.dataframe(history, hide_index=True, width="stretch")
+st.dataframe(review_view.history_frame(lines), hide_index=True, width="stretch")
 
 st.subheader("PDF du dossier")
 if submission is None:

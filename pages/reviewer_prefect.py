@@ -49,11 +49,16 @@ for line in sheet.agreements:
     st.info(f"Accord territorial — {line}")
 
 
-st.markdown("**Liste A : structures publiques**")
 list_a, list_b = exports.prefect_frames(sheet)
-st.dataframe(components.blank_missing(list_a), hide_index=True, width="stretch")
-st.markdown("**Liste B : structures privées**")
-st.dataframe(components.blank_missing(list_b), hide_index=True, width="stretch")
+for title, frame in (
+    ("Liste A : structures publiques", list_a),
+    ("Liste B : structures privées", list_b),
+):
+    st.markdown(f"**{title}** ({len(frame)})")
+    if frame.empty:  # an empty grid reads « empty », in English, on its canvas
+        st.caption("Aucune structure candidate sur cette liste.")
+    else:
+        st.dataframe(components.blank_missing(frame), hide_index=True, width="stretch")
 
 opinion_panel.sheet_download(code, call_id)
 if user.role == Role.ADMIN:

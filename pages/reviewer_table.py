@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import answer_export, clock, exports, opinions, review
+from core import answer_export, clock, exports, opinions, review, review_view
 from core.downloads import Producer
 from core.formatting import count_fr, format_int
 from core.storage import Role
@@ -124,27 +124,44 @@ st.markdown(
     f"lignes {format_int(first)} à {format_int(first + len(frame) - 1 if total else 0)}, "
     f"page {int(page)} sur {pages}."
 )
+all_columns = st.toggle(
+    "Afficher toutes les colonnes",
+    key="all_columns",
+    help="Par défaut : dossier, structure, département, état, éligibilité, postes et date.",
+)
+# The dossier page reads it for « précédent / suivant » (widget keys do not survive a page).
+st.session_state[review_view.LISTING_STATE] = (filters, sort, descending)
+shown = review_view.listing_view(frame, all_columns=all_columns)
+labels = review_view.COLUMN_LABELS_FR
+# Pixels: the compact view fits 1280 px without scrolling sideways. Rows taller than 4 rem
+# let Streamlit wrap a long structure name instead of cutting it.
+widths = {"dossier": 130, "structure_name": 235, "department": 95, "status": 75}
+widths |= {"verdict": 95, "posts_count": 60, "submitted_at": 130 if all_columns else 90}
+right = set(review_view.NUMBER_COLUMNS)
 event = st.dataframe(
-    components.blank_missing(review.to_french(frame)),
+    shown,
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key="table",
+    row_height=66,
     column_config={
-        "Date de dépôt": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
-        "Date de l'avis": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
-        "Montant demandé (€)": st.column_config.NumberColumn(format="%d €"),
-        "N° de candidature": st.column_config.NumberColumn(format="%d"),
+        labels[key]: st.column_config.TextColumn(
+            width=widths.get(key), alignment="right" if key in right else None
+        )
+        for key in (review_view.listing_keys(all_columns))
     },
 )
 selected = event.selection.rows if event is not None else []
 if selected:
+    # One click on a row opens its dossier.
     application_id = int(frame.iloc[selected[0]]["id"])
-    if st.button(f"Ouvrir la candidature n° {application_id}", type="primary"):
-        st.switch_page(DOSSIER_PAGE, query_params={"id": str(application_id)})
-else:
-    st.caption("Sélectionnez une ligne pour ouvrir le dossier.")
+    st.switch_page(DOSSIER_PAGE, query_params={"id": str(application_id)})
+st.caption(
+    "Cliquez sur la case d'une ligne pour ouvrir son dossier ; au clavier, choisissez la "
+    "ligne avec les flèches puis appuyez sur Maj+Espace."
+)
 
 st.subheader("Exporter la liste filtrée")
 st.caption(

@@ -132,7 +132,8 @@ class StepForm:
                     self.record.id,
                     label=f"{number}. {step.short}",
                     icon=icon,
-                    disabled=number == self.step,
+                    # Not disabled: Streamlit then draws the link to this very page as the
+                    # current one (highlighted), not greyed out as if it could not be opened.
                 )
         if self.read_only and self.record.submission is not None:
             st.info(
@@ -144,12 +145,13 @@ class StepForm:
     def _footer(self) -> None:
         st.divider()
         left, right = st.columns(2)
+        # Short titles: a half column beside the panel cuts « Poste coordinateur » at 1280 px.
         if self.step > 1:
             with left:
                 step_link(
                     self.step - 1,
                     self.record.id,
-                    label=f"Étape précédente : {self.steps[self.step - 2].title}",
+                    label=f"Étape précédente : {self.steps[self.step - 2].short}",
                     icon=":material/arrow_back:",
                 )
         if self.step < len(self.steps):
@@ -157,7 +159,7 @@ class StepForm:
                 step_link(
                     self.step + 1,
                     self.record.id,
-                    label=f"Étape suivante : {self.steps[self.step].title}",
+                    label=f"Étape suivante : {self.steps[self.step].short}",
                     icon=":material/arrow_forward:",
                 )
         if not self.read_only and self.step != presentation.submit_step(self.call):

@@ -6,10 +6,13 @@ from core.formatting import (
     EFFECT_LABELS_FR,
     ESS_STATUS_LABELS_FR,
     STRUCTURE_TYPE_LABELS_FR,
+    event_detail_fr,
     format_bool_fr,
     format_date_fr,
     format_datetime_fr,
     format_eur,
+    format_phone,
+    format_siret,
 )
 from core.models import Effect, EssStatus, StructureType
 
@@ -100,3 +103,45 @@ def test_file_sizes_in_french(size, expected):
     from core.formatting import format_size_fr
 
     assert format_size_fr(size) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("21930066200018", "219 300 662 00018"),
+        ("2193006620001", "2193006620001"),  # not a SIRET: left as typed
+    ],
+)
+def test_siret_is_grouped_as_insee_prints_it(typed, shown):
+    assert format_siret(typed) == shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("0555830800", "05 55 83 08 00"),
+        ("+33555830800", "05 55 83 08 00"),
+        ("+262262123456", "+262 262 12 34 56"),  # La Réunion, as dialled from elsewhere
+        ("12", "12"),  # not a number: left as typed
+    ],
+)
+def test_phone_is_written_the_french_way(typed, shown):
+    assert format_phone(typed) == shown
+
+
+def test_recap_shows_identifiers_grouped():
+    from core import presentation
+    from core.calls import get_call
+    from tests.builders import WAVE1, rich_application
+
+    app = rich_application(
+        WAVE1, **{"structure.siret": "21930066200018", "contact.phone": "0555830800"}
+    )
+    texts = {a.path: a.text for a in presentation.recap(app, get_call(WAVE1))}
+    assert texts["structure.siret"] == "219 300 662 00018"
+    assert texts["contact.phone"] == "05 55 83 08 00"
+
+
+def test_a_moved_draft_names_both_calls_in_the_history():
+    titles = {"a": "Vague 1", "b": "Vague 2"}
+    assert event_detail_fr("moved", "a -> b", titles) == "de « Vague 1 » vers « Vague 2 »"

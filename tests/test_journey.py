@@ -243,6 +243,16 @@ def test_next_step_follows_the_verdict(session, applicant, draft):
     )
 
 
+def test_next_step_counts_the_answers_of_that_step_only(session, applicant, draft):
+    data = complete_application(WAVE1, **{"structure.name": None, "posts.count": None})
+    data["commitments"]["reporting"] = False
+    record, verdict = _fill(session, applicant, draft, data)
+    assert len(verdict.missing) >= 3  # three steps have something left
+    assert presentation.next_step(record, verdict).text == (
+        "À compléter : étape 1 — Structure (1 réponse à compléter)."
+    )
+
+
 def test_problems_are_grouped_by_the_step_that_asks_them():
     call = get_call(WAVE1)
     data = complete_application(WAVE1, **{"contact.email": "pas-une-adresse", "posts.count": None})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -121,18 +122,16 @@ def test_dossier_view(apps, reviewer):
     assert "CNFS-2021-" in text
     assert "À examiner" in text
     assert "Le PDF régénéré est identique" in text
-    answers = at.dataframe[0].value
-    assert "Association Les Liens numériques" in set(answers["Réponse"])
-    assert set(answers.loc[answers["Étape"] == "Engagements", "Réponse"]) == {"Accepté"}
-    reasons = at.dataframe[1].value
-    assert reasons["Sources"].str.len().gt(0).any()
-    history = at.dataframe[2].value
-    assert list(history["Action"]) == [
-        "Candidature créée",
-        "Brouillon enregistré",  # the declaration of who files, saved with the deposit
-        "Candidature déposée",
-        "Empreinte du PDF enregistrée",
-    ]
+    # Answers and reasons are text that wraps, not table cells that cut them.
+    assert "**Nom de la structure**  \nAssociation Les Liens numériques" in text
+    assert "**Engagements**" in text and "Accepté" in text
+    assert "**Examen particulier** : " in text and " — " in text  # a reason and its sources
+    history = at.dataframe[0].value
+    actions = list(history["Action"])
+    assert actions[0] == "Candidature créée"
+    # The declaration of who files, saved with the deposit: one autosave, said as such.
+    assert re.fullmatch(r"1 réponse enregistrée à \d{1,2} h \d\d", actions[1])
+    assert actions[2:] == ["Candidature déposée", "Empreinte du PDF enregistrée"]
     # The reviewer reads the call's title and a French status, not internal codes.
     created, submitted = history["Détail"].iloc[0], history["Détail"].iloc[2]
     assert created == get_call("cnfs-2021-structures-privees").title
@@ -159,6 +158,13 @@ def test_prefect_page(apps, reviewer):
     list_a, list_b = (d.value for d in at.dataframe)
     assert list(list_a["Nom"]) == ["CCAS de Bobigny", "Commune de Montreuil"]
     assert list(list_b["Raison sociale"]) == ["Association Les Liens numériques"]
+
+
+def test_prefect_page_says_a_list_is_empty_in_french(apps, reviewer):
+    at = page("prefect", reviewer).run()
+    at.selectbox(key="p_department").select("42").run()  # Saint-Étienne only: no private one
+    assert len(at.dataframe) == 1  # list A; no empty grid (its canvas reads « empty »)
+    assert "Aucune structure candidate sur cette liste." in _text(at)
 
 
 def _portal(session, user: User) -> AppTest:

@@ -30,7 +30,7 @@ from core.pdf import (
     visual_order,
 )
 from tests.attachment_call import pieces_call  # noqa: F401 (fixture)
-from tests.builders import rich_application
+from tests.builders import SIGNED, rich_application
 
 GENERATED = dt.datetime(2021, 1, 20, 9, 31, tzinfo=dt.UTC)
 SUBMITTED = dt.datetime(2021, 1, 20, 9, 30, tzinfo=dt.UTC)
@@ -432,3 +432,30 @@ def test_attachments_are_listed_with_name_size_type_and_fingerprint(pieces_call)
     # Wrapping may cut the 64 hexadecimal digits anywhere: compare without spaces.
     assert f"Empreinte SHA-256 : {ref.sha256}" in text or ref.sha256 in text.replace(" ", "")
     assert "Budget prévisionnel Non renseigné" in text
+
+
+def test_the_signature_never_sits_alone_on_the_last_page(call):
+    # Longer and longer answers push the end of the document across a page break.
+    seen_pages = set()
+    for lines in range(0, 60, 3):
+        app = rich_application(
+            call.id, **{"posts.places_of_activity": "\n".join(["Médiathèque"] * (lines + 1))}
+        )
+        app.declaration = SIGNED
+        pages = pages_text(render(app, call))
+        seen_pages.add(len(pages))
+        last = flat(pages[-1])
+        assert "Signature du représentant légal" in last
+        assert "Références" in last, f"{lines} lignes : la signature est seule en dernière page"
+    assert len(seen_pages) > 1  # the break did move
+
+
+def test_identifiers_are_grouped_in_a_new_document_and_kept_in_a_stored_one(call):
+    app = rich_application(
+        call.id, **{"structure.siret": "21930066200018", "contact.phone": "0555830800"}
+    )
+    stored = text_of(render(app, call))  # filed before the on-screen declaration
+    assert "21930066200018" in stored and "0555830800" in stored
+    app.declaration = SIGNED
+    new = text_of(render(app, call))
+    assert "219 300 662 00018" in new and "05 55 83 08 00" in new

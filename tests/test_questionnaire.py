@@ -101,6 +101,17 @@ def test_conditional_questions_follow_the_answers_they_depend_on():
     assert {"posts.consolidation_details", "posts.coordinator_scope"} <= set(_paths(both))
 
 
+def test_placeholders_suggest_what_the_call_s_own_applicants_write():
+    def shown(call_id: str) -> dict[str, str | None]:
+        call = get_call(call_id)
+        return {q.path: questionnaire.placeholder(q, call) for q in questionnaire.questions(call)}
+
+    mairie, association = shown(WAVE1), shown(WAVE2)
+    assert mairie["contact.role"] == "Ex. : secrétaire de mairie"
+    assert "mairie" not in association["contact.role"]
+    assert "mairie" not in association["contact.email"]
+
+
 @pytest.mark.parametrize(
     ("structure_type", "asked"),
     [("company", True), ("structure_ess", True), ("association", False)],
@@ -247,8 +258,8 @@ def test_an_edited_question_changes_every_view(
     at.query_params["id"] = str(ids[0])
     at.run()
     assert not at.exception
-    answers = at.dataframe[0].value
-    assert list(answers.loc[answers["Question"] == NEW_LABEL, "Réponse"]) == ["Non renseigné"]
+    texts = [m.value for m in at.markdown]
+    assert f"**{NEW_LABEL}**  \nNon renseigné" in texts
 
     # The export of every answer: the column follows the label; not asked, the cell is empty.
     frame = answers_frame(session=session, user=reviewer, filters=ReviewFilters(call_id=WAVE1))

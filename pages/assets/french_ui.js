@@ -16,6 +16,9 @@
     "Press Ctrl+Enter to submit form": "Ctrl+Entrée pour envoyer",
     "Press ⌘+Enter to submit form": "⌘+Entrée pour envoyer",
     "Select all": "Tout sélectionner",
+    // A download whose file could not be produced (a login ended meanwhile, core refused).
+    "Failed to generate file for download":
+      "Le fichier n'a pas pu être préparé. Reconnectez-vous si besoin, puis réessayez.",
     "Clear all": "Tout effacer",
     "No results": "Aucun résultat",
     "No options to select.": "Aucune option.",

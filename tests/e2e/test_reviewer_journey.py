@@ -4,7 +4,6 @@ downloads the prefect's sheet; the demo server seeds the applications."""
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from openpyxl import load_workbook
@@ -14,15 +13,18 @@ from tests.e2e import ui
 pytestmark = pytest.mark.e2e
 
 
-def select_row(page, cell_text: str) -> None:
+REVIEW_ROW_HEIGHT = 66  # the reviewer listing's taller rows (long names wrap)
+
+
+def select_row(page, cell_text: str, *, row_height: int = 35) -> None:
     """Tick the row-marker checkbox of the data grid row showing this text."""
     grid = page.locator('[data-testid="stDataFrame"]').first
     # The grid draws on a canvas; its accessible rows give the index (header = row 1).
     row = grid.locator('[role="row"]', has=page.locator('[role="gridcell"]', has_text=cell_text))
     index = int(row.first.get_attribute("aria-rowindex"))
     box = grid.bounding_box()
-    row_height = 35  # Streamlit's default data grid row height, header included
-    page.mouse.click(box["x"] + 14, box["y"] + row_height * (index - 1) + row_height / 2)
+    header = 35  # Streamlit's default data grid header (and row) height
+    page.mouse.click(box["x"] + 14, box["y"] + header + row_height * (index - 2) + row_height / 2)
     ui.wait_idle(page)
 
 
@@ -42,8 +44,7 @@ def test_reviewer_filters_opens_and_downloads_the_prefect_sheet(page, demo_serve
     assert "Commune de Saint-Denis" in grid_text
     assert "Ville de Lyon" not in grid_text  # other departments are filtered out
 
-    select_row(page, "CNFS-2021-000001")
-    ui.click(page, re.compile(r"Ouvrir la candidature n° \d+"))
+    select_row(page, "CNFS-2021-000001", row_height=REVIEW_ROW_HEIGHT)  # one click opens it
     page.get_by_role("heading", name="Dossier de candidature").wait_for()
     ui.wait_idle(page)
     shot(page, "dossier")
