@@ -165,7 +165,8 @@ def test_cli_refuses_a_reviewer_without_known_calls(cli_env, monkeypatch, capsys
     err = capsys.readouterr().err
     assert message in err
     # The operator is told which ids exist.
-    assert "Appels connus : cnfs-2020-collectivites, cnfs-2021-structures-privees." in err
+    known = "cnfs-2020-collectivites, cnfs-2021-structures-privees, cd93-2021-numerique-inclusif"
+    assert f"Appels connus : {known}." in err
 
 
 @pytest.mark.parametrize("role", ["admin", "prefecture", "applicant"])
@@ -378,12 +379,16 @@ def test_demo_shows_a_93_ami_draft_and_two_submitted_territories(session):
         r for r in storage.list_applications(session=session, user=asso) if r.call_id == demo.CD93
     ]
     assert draft.status == "draft" and draft.data.project.territory == "T8"
-    reviewer = accounts.get_user_by_email(session=session, email="anct@demo.cnfs.fr")
+    reviewer = accounts.get_user_by_email(session=session, email="departement93@demo.cnfs.fr")
     submitted = [
         r
         for r in storage.list_applications(session=session, user=reviewer)
         if r.call_id == demo.CD93 and r.status == "submitted"
     ]
+    anct = accounts.get_user_by_email(session=session, email="anct@demo.cnfs.fr")
+    assert all(
+        r.call_id != demo.CD93 for r in storage.list_applications(session=session, user=anct)
+    )
     assert {r.data.project.territory for r in submitted} == {"T6", "T9"}
     call = get_call(demo.CD93)
     for record in submitted:
