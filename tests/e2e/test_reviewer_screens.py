@@ -33,6 +33,7 @@ def server(tmp_path_factory):
                 name="Instructeur ANCT",
                 password=REVIEWER[1],
                 role=Role.REVIEWER,
+                calls="cnfs-2020-collectivites,cnfs-2021-structures-privees",
             )
             owner = accounts.create_user(
                 session=session,
