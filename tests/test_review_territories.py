@@ -136,3 +136,65 @@ def test_the_departement_dashboard_has_no_posts_columns(session, projects, cd93_
     assert "Postes demandés (déposées)" not in board.by_status.columns
     assert "Montant demandé (déposées, €)" not in board.by_region.columns
     assert CNFS_CALLS  # the ANCT scope is the CNFS calls (conftest.reviewer)
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def _page(user: User):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import login_ticket
+
+    root = Path(__file__).resolve().parents[1]
+    at = AppTest.from_file(str(root / "pages/reviewer_dashboard.py"), default_timeout=60)
+    at.session_state["_cnfs_user"] = user  # pages/components.py keys
+    at.session_state["_cnfs_auth"] = login_ticket(user)
+    return at
+
+
+def test_the_departement_reviewer_reads_the_territory_table(
+    app_env, session, projects, cd93_reviewer
+):
+    at = _page(cd93_reviewer).run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Candidatures": "4", "Déposées": "3"}  # no posts, no per-post amount
+    territories, targets = (t.value for t in at.table)
+    t6 = territories.loc["Territoire 6 : Plaine Commune"]
+    assert list(t6) == ["2", "0", "1", "287\u202f500\xa0€", "au-dessus de la part"]
+    t9 = territories.loc["Territoire 9 : Grand Paris Grand Est"]
+    assert list(t9) == ["1", "0", "1", "120\u202f000\xa0€", "dans la part"]
+    assert territories.loc["Territoire 8 : Est Ensemble", "Brouillons"] == "1"
+    certified = targets.loc["Personnes passant une certification (PIX, CléA numérique…)"]
+    assert certified["Minimum"] == "100"
+    assert (certified["T6"], certified["T7"]) == ("210", "—")
+    oriented = targets.loc[
+        "Personnes orientées vers une formation ou un accompagnement aux usages numériques"
+    ]
+    assert oriented["Minimum"] == "environ 150"
+    text = "\n".join(c.value for c in at.caption)
+    assert "Enveloppe de 750\u202f000\xa0€ en 4 parts de 187\u202f500\xa0€" in text
+    subheaders = [s.value for s in at.subheader]
+    assert "Calendrier des commissions" not in subheaders  # no monthly commission in this call
+    assert "Par territoire — " + get_call(CD93).short_title in subheaders
+
+
+def test_a_target_below_its_minimum_is_said(app_env, session, applicant, cd93_reviewer):
+    _project(
+        session, applicant, verdict=Verdict(status=Status.TO_EXAMINE),
+        **{"project.territory": "T7", "project.targets.connected": 80},
+    )  # fmt: skip
+    targets = _page(cd93_reviewer).run().table[1].value
+    assert targets.loc["Personnes connectées pour au moins 6 mois", "T7"] == "80 (sous le minimum)"
+
+
+def test_anct_dashboard_has_no_territory_table(app_env, session, applicant, projects, reviewer):
+    populate(session, applicant)
+    at = _page(reviewer).run()
+    assert not at.exception
+    assert len(at.table) == 0
+    assert {m.label: m.value for m in at.metric}["Montant demandé"] == "500\u202f000\xa0€"
+    assert "Calendrier des commissions" in [s.value for s in at.subheader]
