@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import clock
-from core.calls import Call, TerritorialAgreement, get_call, load_calls
+from core.calls import Call, TargetRule, TerritorialAgreement, get_call, load_calls
 from core.db import ApplicationRow, OpinionRow, SubmissionRow
 from core.formatting import PARIS, STRUCTURE_TYPE_LABELS_FR, count_fr
 from core.identifiers import compact_siret, is_ascii_digits
@@ -466,6 +466,110 @@ class AgreementProgress(BaseModel):
         return self.eur_requested / self.agreement.max_eur if self.agreement.max_eur else 0
 
 
+POSTS_COLUMNS = ("Postes demandés (déposées)", "Montant demandé (déposées, €)")
+
+
+@dataclasses.dataclass(frozen=True)
+class TerritoryRow:
+    """One territory of a call funding a project per territory: its dossiers and their sums."""
+
+    territory_id: str
+    label: str
+    submitted: int
+    drafts: int
+    eligible: int  # submitted and recevable (verdict « eligible »)
+    budget_eur: int  # requested by the submitted dossiers
+    share_eur: int
+    targets: dict[str, int]  # target id -> sum over the submitted dossiers
+
+    @property
+    def over_share(self) -> bool:
+        return self.budget_eur > self.share_eur
+
+
+@dataclasses.dataclass(frozen=True)
+class TerritoryBoard:
+    """The per-territory roll-up of one call with territories and an envelope."""
+
+    call: Call
+    rows: list[TerritoryRow]
+
+    @property
+    def targets(self) -> list[TargetRule]:
+        return self.call.targets
+
+
+NO_TERRITORY = "Territoire non renseigné"
+
+
+def territory_boards(
+    *, session: Session, user: User, call_id: str | None = None
+) -> list[TerritoryBoard]:
+    """Per territory: dossiers, recevables, budget against the share, targets summed.
+
+    Only for readable calls that have territories and an envelope (from the call data); the
+    figures come from the applications' answers, read through the same scope conditions.
+    """
+    require_reviewer(user)
+    boards = []
+    for call in _calls_in_view(user, call_id):
+        if not call.territories or call.envelope is None:
+            continue
+        a = ApplicationRow
+        rows = session.execute(
+            select(a.status, a.verdict_status, a.data).where(
+                a.call_id == call.id, a.deleted_at.is_(None), *read_conditions(user)
+            )
+        ).all()
+        records = []
+        for status, verdict, data in rows:
+            project = (data or {}).get("project") or {}
+            targets = project.get("targets") or {}
+            record = {
+                "territory": project.get("territory") or "",
+                "submitted": int(status == "submitted"),
+                "drafts": int(status == "draft"),
+                "eligible": int(status == "submitted" and verdict == "eligible"),
+            }
+            # Sums of what was filed: drafts still change, so they count as dossiers only.
+            filed = status == "submitted"
+            record["budget_eur"] = _whole(project.get("budget_eur")) if filed else 0
+            for target in call.targets:
+                record[target.id] = _whole(targets.get(target.id)) if filed else 0
+            records.append(record)
+        columns = ["territory", "submitted", "drafts", "eligible", "budget_eur"]
+        columns += [t.id for t in call.targets]
+        frame = pd.DataFrame.from_records(records, columns=columns)
+        known = [(t.id, t.label) for t in call.territories]
+        # Drafts not placed yet (or an id the call no longer has) go on one last line.
+        frame.loc[~frame["territory"].isin([t for t, _ in known]), "territory"] = ""
+        if (frame["territory"] == "").any():
+            known.append(("", NO_TERRITORY))
+        sums = frame.groupby("territory").sum().reindex([t for t, _ in known], fill_value=0)
+        board_rows = [
+            TerritoryRow(
+                territory_id=territory_id,
+                label=label,
+                submitted=int(sums.at[territory_id, "submitted"]),
+                drafts=int(sums.at[territory_id, "drafts"]),
+                eligible=int(sums.at[territory_id, "eligible"]),
+                budget_eur=int(sums.at[territory_id, "budget_eur"]),
+                share_eur=call.envelope.share_eur,
+                targets={t.id: int(sums.at[territory_id, t.id]) for t in call.targets},
+            )
+            for territory_id, label in known
+        ]
+        boards.append(TerritoryBoard(call=call, rows=board_rows))
+    return boards
+
+
+def _whole(value: object) -> int:
+    """An answer summed as a figure: a missing or odd value counts as zero."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return int(value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Dashboard:
     """Everything the dashboard shows; tables are pandas DataFrames with French headers."""
@@ -482,6 +586,9 @@ class Dashboard:
     by_department: pd.DataFrame
     agreements: list[AgreementProgress]
     calendar: pd.DataFrame
+    # False when no call in view funds posts: posts and per-post amounts mean nothing there.
+    funds_posts: bool = True
+    territories: list[TerritoryBoard] = dataclasses.field(default_factory=list)
 
 
 def _cube(session: Session, user: User, call_id: str | None) -> pd.DataFrame:
@@ -526,7 +633,7 @@ def _roll_up(cube: pd.DataFrame, key: str, label: str, labels: Any) -> pd.DataFr
     submitted = cube[cube["status"] == "submitted"]
     totals = cube.groupby(key, dropna=False)["applications"].sum().rename("Candidatures")
     sub = submitted.groupby(key, dropna=False)[["applications", "posts", "eur"]].sum()
-    sub.columns = ["Déposées", "Postes demandés (déposées)", "Montant demandé (déposées, €)"]
+    sub.columns = ["Déposées", *POSTS_COLUMNS]
     table = pd.concat([totals, sub], axis=1).fillna(0).astype("int64").reset_index()
     table = table.rename(columns={key: label})
     table[label] = table[label].map(labels)
@@ -545,6 +652,12 @@ def dashboard(
     require_reviewer(user)
     today = today or clock.today()
     cube = _cube(session, user, call_id)
+    in_view = _calls_in_view(user, call_id)
+    # Money per kind of call: only calls funding posts count in « Montant demandé »; a
+    # territorial call's budgets are in its own table (territory_boards).
+    posts_calls = {c.id for c in in_view if c.amount_per_post is not None}
+    cube.loc[~cube["call_id"].isin(posts_calls), "eur"] = 0
+    funds_posts = bool(posts_calls) or not in_view
     region_of, names = department_regions(), department_names()
     cube["region"] = cube["department"].map(region_of)
     submitted = cube[cube["status"] == "submitted"]
@@ -557,23 +670,30 @@ def dashboard(
     def plain(value: object) -> str:
         return value if isinstance(value, str) and value else "Non renseignée"
 
+    tables = {
+        "by_status": _roll_up(
+            cube, "status", "État", lambda s: APPLICATION_STATUS_LABELS_FR.get(s, s)
+        ),
+        "by_verdict": _roll_up(cube, "verdict_status", "Éligibilité", verdict_label),
+        "by_structure_type": _roll_up(
+            cube, "structure_type", "Type de structure", structure_type_label
+        ),
+        "by_region": _roll_up(cube, "region", "Région", plain),
+        "by_department": _roll_up(cube, "department", "Département", dep_label),
+    }
+    if not funds_posts:
+        tables = {k: t.drop(columns=list(POSTS_COLUMNS)) for k, t in tables.items()}
     return Dashboard(
         total=int(cube["applications"].sum()),
         submitted=int(submitted["applications"].sum()),
         posts_submitted=int(submitted["posts"].sum()),
         eur_submitted=int(submitted["eur"].sum()),
         coordinators_submitted=int(submitted["coordinators"].sum()),
-        by_status=_roll_up(
-            cube, "status", "État", lambda s: APPLICATION_STATUS_LABELS_FR.get(s, s)
-        ),
-        by_verdict=_roll_up(cube, "verdict_status", "Éligibilité", verdict_label),
-        by_structure_type=_roll_up(
-            cube, "structure_type", "Type de structure", structure_type_label
-        ),
-        by_region=_roll_up(cube, "region", "Région", plain),
-        by_department=_roll_up(cube, "department", "Département", dep_label),
-        agreements=_agreements(cube, _calls_in_view(user, call_id)),
+        **tables,
+        agreements=_agreements(cube, in_view),
         calendar=commission_calendar(session=session, user=user, call_id=call_id, today=today),
+        funds_posts=funds_posts,
+        territories=territory_boards(session=session, user=user, call_id=call_id),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core import prefecture, review
@@ -26,16 +27,78 @@ call_id = st.selectbox(
 with components.db() as session:
     board = review.dashboard(session=session, user=user, call_id=call_id)
 
-cols = st.columns(5)
-cols[0].metric("Candidatures", format_int(board.total))
-cols[1].metric("Déposées", format_int(board.submitted))
-cols[2].metric("Postes demandés", format_int(board.posts_submitted), help="Candidatures déposées.")
-cols[3].metric(
-    "Montant demandé",
-    format_eur(board.eur_submitted),
-    help="Postes demandés × montant par poste de l'appel, hors majoration outre-mer.",
-)
-cols[4].metric("Postes de coordinateur", format_int(board.coordinators_submitted))
+if board.funds_posts:
+    cols = st.columns(5)
+    cols[0].metric("Candidatures", format_int(board.total))
+    cols[1].metric("Déposées", format_int(board.submitted))
+    cols[2].metric(
+        "Postes demandés", format_int(board.posts_submitted), help="Candidatures déposées."
+    )
+    cols[3].metric(
+        "Montant demandé",
+        format_eur(board.eur_submitted),
+        help=(
+            "Postes demandés × montant par poste, hors majoration outre-mer ; appels finançant "
+            "des postes seulement (les budgets par territoire sont comptés à part)."
+        ),
+    )
+    cols[4].metric("Postes de coordinateur", format_int(board.coordinators_submitted))
+else:
+    cols = st.columns(5)
+    cols[0].metric("Candidatures", format_int(board.total))
+    cols[1].metric("Déposées", format_int(board.submitted))
+
+for territorial in board.territories:
+    call = territorial.call
+    st.subheader(f"Par territoire — {call.short_title}")
+    share = format_eur(territorial.rows[0].share_eur) if territorial.rows else ""
+    st.table(
+        pd.DataFrame(
+            {
+                "Territoire": [r.label for r in territorial.rows],
+                "Déposés": [format_int(r.submitted) for r in territorial.rows],
+                "Brouillons": [format_int(r.drafts) for r in territorial.rows],
+                "Recevables": [format_int(r.eligible) for r in territorial.rows],
+                "Budget demandé (déposés)": [format_eur(r.budget_eur) for r in territorial.rows],
+                "Part du territoire": [
+                    "au-dessus de la part" if r.over_share else "dans la part"
+                    for r in territorial.rows
+                ],
+            }
+        ).set_index("Territoire")
+    )
+    st.caption(
+        f"Enveloppe de {format_eur(call.envelope.total_eur)} en "
+        f"{count_fr(call.envelope.shares, 'part')} de {share} : chaque territoire compare le "
+        "budget de ses dossiers déposés à sa part. Brouillons comptés en nombre seulement."
+    )
+    st.table(
+        pd.DataFrame(
+            {
+                "Objectif": [t.label for t in territorial.targets],
+                "Minimum": [
+                    ("environ " if t.approximate else "") + format_int(t.minimum)
+                    for t in territorial.targets
+                ],
+                **{
+                    r.territory_id or "—": [
+                        "—"
+                        if not r.submitted
+                        else format_int(r.targets[t.id])
+                        + (" (sous le minimum)" if r.targets[t.id] < t.minimum else "")
+                        for t in territorial.targets
+                    ]
+                    for r in territorial.rows
+                },
+            }
+        ).set_index("Objectif")
+    )
+    st.caption(
+        "Objectifs des dossiers déposés additionnés par territoire, face au minimum que l'appel "
+        "demande à un projet ("
+        + " ; ".join(f"{r.territory_id or '—'} : {r.label}" for r in territorial.rows)
+        + ")."
+    )
 
 if board.agreements:
     st.subheader("Accords territoriaux")
@@ -86,9 +149,14 @@ if consultation is not None:
         "retard » compte ceux dont la liste a passé sa date limite d'avis."
     )
 
-st.subheader("Calendrier des commissions")
+in_view = list(calls.values()) if call_id is None else [calls[call_id]]
+has_commissions = any(c.review is not None for c in in_view)
 calendar = board.calendar
-if calendar.empty:
+if has_commissions:
+    st.subheader("Calendrier des commissions")
+if not has_commissions:
+    pass  # a call without monthly commissions (territorial projects): no calendar to show
+elif calendar.empty:
     st.info("Aucune candidature déposée pour l'instant.")
 else:
     coming = calendar[calendar["À venir"]]

@@ -260,9 +260,8 @@ def test_a_wave2_reviewer_sees_its_call_only_on_every_page(apps, session):
     assert [e.value for e in at.error] == [f"Aucune candidature ne porte le n° {apps.montreuil}."]
     at = page("prefect", user).run()
     at.selectbox(key="p_department").select("93").run()
-    # List A (public structures) is empty for this scope and says so; list B holds the dossier.
-    assert "Aucune structure candidate sur cette liste." in [c.value for c in at.caption]
-    [list_b] = (d.value for d in at.dataframe)
+    (list_b,) = (d.value for d in at.dataframe)  # list A is empty: said in words, no grid
+    assert "Aucune structure candidate sur cette liste." in _text(at)
     assert list(list_b["Raison sociale"]) == ["Association Les Liens numériques"]
 
 

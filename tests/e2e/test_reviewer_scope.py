@@ -1,5 +1,6 @@
 """Reviewers scoped by call, in the browser: the Département 93's reviewer (demo account) logs
-in and sees no CNFS dossier, even opened by its number; the ANCT reviewer still sees them."""
+in, sees its call per territory and no CNFS dossier, even opened by its number; the ANCT
+reviewer still sees them."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ def test_departement_reviewer_sees_no_cnfs_dossier_while_anct_does(page, demo_se
     page.get_by_role("heading", name="Tableau de bord des candidatures").wait_for()
     shot(page, "departement-tableau-de-bord")
     board = ui.main_text(page)
-    assert "Aucun des appels que vous instruisez n'est encore ouvert sur ce portail" in board
+    assert "Appel que vous instruisez : « Département de la Seine-Saint-Denis" in board
+    assert "Territoire 6 : Plaine Commune" in board  # the table per territory
+    assert "Postes demandés" not in board and "Montant demandé" not in board
     assert "Avis des préfets" not in board
     assert "empty" not in board  # no empty table left with Streamlit's English placeholder
 
     ui.click(page, "Candidatures", role="link")
-    page.get_by_text("0 candidature").first.wait_for()
+    ui.wait_idle(page)
     shot(page, "departement-candidatures")
     assert "Commune de Saint-Denis" not in " ".join(ui.grid_texts(page))
 
