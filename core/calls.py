@@ -252,6 +252,7 @@ class Call(Strict):
     attachments: list[AttachmentSpec] = Field(default_factory=list)
     document_kicker: str = "Dossier de candidature — structure d'accueil"  # above the PDF's title
     running_title: str = "Candidature CNFS"  # at the top of each page of a draft's PDF
+    dossier_prefix: str = Field(default="CNFS", pattern=r"^[A-Z0-9]{2,8}$")  # « CD93-2021-000042 »
     # The answer that, with the SIRET, makes an application unique in the call (territory…).
     unique_per: Literal["project.territory"] | None = None
     commitments_version: str

@@ -542,9 +542,10 @@ def save_draft(
     )
 
 
-def dossier_number(application_id: int, submitted_at: dt.datetime) -> str:
-    """CNFS-<year>-<application id on 6 digits>: unique since an application is submitted once."""
-    return f"CNFS-{submitted_at.year}-{application_id:06d}"
+def dossier_number(application_id: int, submitted_at: dt.datetime, prefix: str = "CNFS") -> str:
+    """<prefix>-<year>-<application id on 6 digits>: unique since an application is submitted
+    once (the prefix is the call's: CNFS, CD93…)."""
+    return f"{prefix}-{submitted_at.year}-{application_id:06d}"
 
 
 def submit_application(
@@ -581,7 +582,7 @@ def submit_application(
     fresh = _readable_row(session, user, application_id)
     submission = SubmissionRow(
         application_id=application_id,
-        dossier_number=dossier_number(application_id, at),
+        dossier_number=dossier_number(application_id, at, get_call(row.call_id).dossier_prefix),
         submitted_at=at,
         data=fresh.data,
         verdict=verdict.model_dump(mode="json"),

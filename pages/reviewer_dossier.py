@@ -103,8 +103,12 @@ if submission:
 else:
     cols[0].markdown("État  \n**Brouillon**")
     cols[1].markdown(f"Dernière modification  \n**{format_datetime_fr(record.updated_at)}**")
-posts = data.posts.count if data.posts.count is not None else "—"
-cols[2].markdown(f"Postes demandés  \n**{posts}**")
+if dossier.call.posts is not None:
+    posts = data.posts.count if data.posts.count is not None else "—"
+    cols[2].markdown(f"Postes demandés  \n**{posts}**")
+else:  # a call funding a budget: the subsidy requested, as the rules read it
+    requested = submission.verdict.subsidy_eur if submission else None
+    cols[2].markdown(f"Subvention demandée  \n**{format_eur(requested)}**")
 if not submission:
     st.warning(
         "Cette candidature n'est pas encore déposée : le brouillon peut encore changer. "

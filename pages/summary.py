@@ -35,8 +35,13 @@ def render_summary(form: StepForm) -> None:
         st.success(
             escape_md(
                 f"Candidature déposée le {format_datetime_fr(submission.submitted_at)}. "
-                f"Dossier n° {submission.dossier_number}. Examen prévu le "
-                f"{format_date_fr(submission.verdict.review_date)}."
+                f"Dossier n° {submission.dossier_number}."
+                # A call without a monthly review (the 93 AMI) has no review date.
+                + (
+                    f" Examen prévu le {format_date_fr(submission.verdict.review_date)}."
+                    if submission.verdict.review_date
+                    else ""
+                )
             ),
             icon=":material/task_alt:",
         )

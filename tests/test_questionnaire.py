@@ -266,3 +266,33 @@ def test_an_edited_question_changes_every_view(
     cells = dict(zip(frame["N° de candidature"], frame[NEW_LABEL], strict=True))
     assert cells[ids[0]] == "Non renseigné"
     assert cells[ids[1]] != cells[ids[1]]  # NaN: not asked of this application
+
+
+# --- the Département 93 AMI: the same engine, another questionnaire ---------------------------
+
+
+def test_93_questions_read_the_call_file_and_answer_in_french():
+    from core.formatting import format_eur
+    from tests.builders import CD93, complete_project
+
+    call = get_call(CD93)
+    app = Application.model_validate(complete_project())
+    by_path = {a.path: a.text for a in questionnaire.answers(app, call)}
+    assert by_path["project.territory"] == "Territoire 8 : Est Ensemble"
+    assert by_path["project.targets.diagnosed"] == "250"
+    assert by_path["project.budget_eur"] == format_eur(187_500)
+    assert by_path["project.consortium"] == "Ressourcerie de l'Est — 78467169500087 — Réemploi"
+    assert by_path["attachments.ept_support_letter"].startswith("lettre-ept.pdf (")
+    assert "attachments.administrative_file" not in by_path  # asked only without a 2020 subsidy
+    target = questionnaire.question(call, "project.targets.diagnosed")
+    assert questionnaire.help_text(target, call, app).startswith("Au moins 250 personnes.")
+
+
+def test_an_items_question_with_min_above_max_names_the_key(tmp_path):
+    source = questionnaire.QUESTIONNAIRES_DIR / "cd93_inclusion.yaml"
+    edited = tmp_path / "cd93_inclusion.yaml"
+    edited.write_text(
+        source.read_text("utf-8").replace("min_items: 1", "min_items: 30"), encoding="utf-8"
+    )
+    with pytest.raises(QuestionnaireFileError, match="min_items dépasse max_items"):
+        load_questionnaire_file(edited)

@@ -611,3 +611,11 @@ def test_cnfs_calls_stay_unique_per_siret_alone(session, applicant):
     assert storage.unique_scope(data.model_copy(update={"call_id": WAVE1})) == ""
     with pytest.raises(DuplicateApplication):
         storage.create_application(session=session, user=applicant, call_id=WAVE1, data=data)
+
+
+def test_a_93_dossier_number_carries_the_calls_prefix(session, applicant):
+    record = storage.create_application(
+        session=session, user=applicant, call_id=CD93, data=_project("T9")
+    )
+    submission = _submit(session, applicant, record)
+    assert submission.dossier_number == f"CD93-{submission.submitted_at.year}-{record.id:06d}"

@@ -37,6 +37,7 @@ def server_env(
     demo: bool = False,
     base_url: str = "",
     mail: Mailbox | None = None,
+    today: str = PINNED_TODAY,
 ) -> dict[str, str]:
     """Environment of a test instance: its own database, a pinned date, a strong cookie key;
     links in mails point at the instance, sent to `mail` (else kept in the outbox)."""
@@ -46,7 +47,7 @@ def server_env(
         CNFS_DATA_DIR=str(data_dir),
         CNFS_DEMO="1" if demo else "0",
         CNFS_COOKIE_KEY=cookie_key,
-        CNFS_TODAY=PINNED_TODAY,
+        CNFS_TODAY=today,
         STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
         PYTHONUNBUFFERED="1",
     )
@@ -67,6 +68,7 @@ class StreamlitServer:
     demo: bool = False
     mail: Mailbox | None = None  # the SMTP server it sends to (None: mails stay in the outbox)
     script: str = "streamlit_app.py"
+    today: str = PINNED_TODAY  # e.g. a day of the Département 93 AMI's deposit period
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
@@ -83,6 +85,7 @@ class StreamlitServer:
             demo=self.demo,
             base_url=self.url if self.port else "",
             mail=self.mail,
+            today=self.today,
         )
 
     @property
