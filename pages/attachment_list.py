@@ -39,7 +39,8 @@ def attachment_downloads(application_id: int, data: Application, call: Call) -> 
             )
             st.caption(f"Empreinte SHA-256 : {item.ref.sha256}")
             components.download_button(
-                "Télécharger le fichier",
+                # Named after the piece (call data): several buttons never share one name.
+                f"Télécharger « {item.label} »",
                 _producer(application_id, item.attachment_id),
                 file_name=item.ref.filename,
                 mime=item.ref.media_type,

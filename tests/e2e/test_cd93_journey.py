@@ -189,10 +189,10 @@ def test_association_applies_to_the_93_ami_and_only_the_departement_reads_it(
     ui.wait_idle(page)
     shot(page, "departement-dossier")
     assert number in ui.main_text(page)
-    with page.expect_download() as info:
-        page.locator('[data-testid="stVerticalBlock"]', has_text="lettre-ept.pdf").last.get_by_role(
-            "button", name="Télécharger le fichier"
-        ).click()
+    # The file is produced at click time, after the login is checked again: on a loaded
+    # machine that takes a moment.
+    with page.expect_download(timeout=90_000) as info:
+        page.get_by_role("button", name=re.compile("Télécharger « Lettre de soutien")).click()
     assert info.value.path().read_bytes() == letter
     with page.expect_download() as info:
         page.get_by_role("button", name="Télécharger le PDF du dossier").click()
