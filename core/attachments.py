@@ -317,13 +317,9 @@ def store(
     Checks come first: a refused file (AttachmentRefused), a stale tab (StaleVersion) or a
     submitted application (AlreadySubmitted) write nothing.
     """
-    record = storage.get_application(session=session, user=user, application_id=application_id)
-    if not user.can_write(record):
-        raise storage.Forbidden()
-    if record.status != "draft":
-        raise storage.AlreadySubmitted()
-    if record.version != expected_version:
-        raise storage.StaleVersion()
+    record = journey.writable_draft(
+        session=session, user=user, application_id=application_id, expected_version=expected_version
+    )
     question = file_question(get_call(record.call_id), attachment)
     checked = check_file(
         content, filename, accept=question.question.accept, max_bytes=max_bytes_of(question)

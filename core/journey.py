@@ -200,6 +200,21 @@ def update_draft(
     return saved, verdict
 
 
+def writable_draft(
+    *, session: Session, user: User, application_id: int, expected_version: int
+) -> ApplicationRecord:
+    """The draft this user may change, as this tab last saw it: Forbidden, AlreadySubmitted or
+    StaleVersion otherwise, before anything is written."""
+    record = storage.get_application(session=session, user=user, application_id=application_id)
+    if not user.can_write(record):
+        raise storage.Forbidden()
+    if record.status != "draft":
+        raise storage.AlreadySubmitted()
+    if record.version != expected_version:
+        raise storage.StaleVersion()
+    return record
+
+
 def fitting_calls(record: ApplicationRecord, today: dt.date) -> list[Call]:
     """Other open calls that fund this draft's type of structure, when its own call does not:
     where the draft could be moved (an association in wave 1 → the wave for private
@@ -232,13 +247,9 @@ def move_draft(
 ) -> MovedDraft:
     """Move a draft to another open call, keeping every answer that call asks; the answers it
     does not ask are dropped and listed. A submitted application is never moved."""
-    record = storage.get_application(session=session, user=user, application_id=application_id)
-    if not user.can_write(record):
-        raise storage.Forbidden()
-    if record.status != "draft":
-        raise storage.AlreadySubmitted()
-    if record.version != expected_version:
-        raise storage.StaleVersion()
+    record = writable_draft(
+        session=session, user=user, application_id=application_id, expected_version=expected_version
+    )
     source, target = get_call(record.call_id), get_call(call_id)
     if not target.is_open(today):
         raise CallNotOpen(target, today)
