@@ -170,9 +170,7 @@ def test_association_applies_to_the_93_ami_and_only_the_departement_reads_it(
     number = re.search(r"Dossier n° (\S+?)\.", ui.main_text(page)).group(1)
     assert number.startswith("CD93-2021-")
 
-    with page.expect_download() as info:
-        download_pdf.click()
-    data = info.value.path().read_bytes()
+    data = _download(page, download_pdf)
     text = plain("".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
     assert number in text
     assert "Est Ensemble" in text
@@ -189,14 +187,10 @@ def test_association_applies_to_the_93_ami_and_only_the_departement_reads_it(
     ui.wait_idle(page)
     shot(page, "departement-dossier")
     assert number in ui.main_text(page)
-    # The file is produced at click time, after the login is checked again: on a loaded
-    # machine that takes a moment.
-    with page.expect_download(timeout=90_000) as info:
-        page.get_by_role("button", name=re.compile("Télécharger « Lettre de soutien")).click()
-    assert info.value.path().read_bytes() == letter
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Télécharger le PDF du dossier").click()
-    assert info.value.path().read_bytes().startswith(b"%PDF-")
+    letter_button = page.get_by_role("button", name=re.compile("Télécharger « Lettre de soutien"))
+    assert _download(page, letter_button) == letter
+    dossier_pdf = page.get_by_role("button", name="Télécharger le PDF du dossier")
+    assert _download(page, dossier_pdf).startswith(b"%PDF-")
     dossier_url = page.url
 
     # ANCT reads only the CNFS calls: neither in its listing nor by the dossier's address.
@@ -210,3 +204,24 @@ def test_association_applies_to_the_93_ami_and_only_the_departement_reads_it(
     shot(page, "anct-dossier-par-adresse")
     assert "Liens numériques" not in ui.main_text(page)
     assert number not in ui.main_text(page).replace(f"n° {number}", "")
+
+
+def _download(page, button) -> bytes:
+    """The file a click on this download button gives, clicking once more as a person would
+    when the first click gives nothing.
+
+    Known Streamlit race, seen about one run in three on a loaded machine: the click also
+    reruns the page (so that an ended login shows the login page), and when that rerun ends
+    before the browser fetches the file, the server has already dropped the click's file id
+    (« Deferred file … not found » in its log) and the click gives nothing.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        with page.expect_download(timeout=30_000) as info:
+            button.click()
+    except PlaywrightTimeout:
+        ui.wait_idle(page)
+        with page.expect_download(timeout=30_000) as info:
+            button.click()
+    return info.value.path().read_bytes()
