@@ -86,8 +86,9 @@ def test_two_instances_share_one_postgres_database(browser, postgres_url, tmp_pa
         ui.click(page, "Candidatures", role="link")
         shot(page, "instance-2-candidatures")
         cells = ui.grid_texts(page)
+        # The listing's compact view (issue 14) has no SIRET column: the name filed on the
+        # first instance, read on the second, is the proof.
         assert "Ville de Bondy" in cells
-        assert "21930010000019" in cells
         reviewer_ctx.close()
     finally:
         first.stop()
