@@ -103,7 +103,12 @@ def main() -> None:
         lambda: start_preparation(settings.database_url, settings.demo_mode),
         start_preparation.clear,
     )
-    user = components.resolve_user(settings)
+    # Fixed slots ahead of the page for what comes and goes (the cookie component, the
+    # database spinner, a message): Streamlit keeps a run's elements until the next run ends,
+    # so a page shifted by one slot would show twice meanwhile (two login forms after logout).
+    gate, message = st.container(), st.container()
+    with gate:
+        user = components.resolve_user(settings)
     role = user.role if user else None
     # The menu names the steps of the dossier being worked on: each call has its own.
     PAGES[Role.APPLICANT] = applicant_pages(
@@ -133,7 +138,8 @@ def main() -> None:
     if settings.demo_mode:
         st.sidebar.caption("Mode démonstration : données fictives.")
     components.logout_button(settings)
-    components.show_flash()
+    with message:
+        components.show_flash()
     try:
         current.run()
     finally:

@@ -416,3 +416,36 @@ def test_demo_mode_is_refused_on_a_production_database():
 )
 def test_login_source_trusts_only_the_proxys_own_entry(remote_ip, forwarded_for, source):
     assert auth.login_source(remote_ip=remote_ip, forwarded_for=forwarded_for) == source
+
+
+def _index_in_main(at: AppTest, element) -> int:
+    """Where `element` sits among the main column's top-level blocks and elements."""
+    for index, child in at.main.children.items():
+        if child is element or element in _descendants(child):
+            return index
+    raise AssertionError("élément absent de la colonne principale")
+
+
+def _descendants(node) -> list:
+    children = getattr(node, "children", {}) or {}
+    found = list(children.values())
+    for child in children.values():
+        found += _descendants(child)
+    return found
+
+
+def test_the_page_keeps_its_place_while_the_logout_message_and_cookie_come_and_go(demo_app):
+    """Streamlit keeps the previous run's elements until a rerun ends: a page that moves down
+    or up by one slot between runs shows twice meanwhile (two login forms after a logout)."""
+    at = _rerun(demo_app)
+    at.text_input[0].set_value("anct@demo.cnfs.fr")
+    at.text_input[1].set_value("Anct-demo-2021")
+    at.button[0].click()
+    at = _rerun(at)
+    at.sidebar.button(key="logout").click()
+    places = []
+    for _ in range(5):  # the cookie component reruns the page a few times, then stops
+        at = _rerun(at)
+        places.append(_index_in_main(at, at.title[0]))
+    assert "Vous êtes déconnecté." not in [i.value for i in at.info]  # the message went away
+    assert len(set(places)) == 1, places
