@@ -340,20 +340,53 @@ def resolve_user(settings: Settings) -> User | None:
 def download_button(label: str, producer: downloads.Producer, **kwargs: object) -> None:
     """A download whose file is produced at click time, after the login is checked again.
 
-    A tab whose login ended (logout or password change elsewhere, expiry) gets no file; the
-    click also reruns the page, whose login gate then shows the login page.
+    A tab whose login ended (logout or password change elsewhere, expiry) gets no file, and
+    its page is rerun so that the login gate shows the login page. A click on a valid login
+    does not rerun: the rerun would draw the button again and drop the file id the browser is
+    about to fetch (Streamlit's « Deferred file … not found », about one click in three on a
+    loaded machine).
     """
     ticket = st.session_state.get(_AUTH)
     if ticket is None:
         return
-    st.download_button(
-        label,
-        data=downloads.deferred(
-            database_url=load_settings().database_url, ticket=ticket, producer=producer
-        ),
-        on_click="rerun",
-        **kwargs,
+    produce = downloads.deferred(
+        database_url=load_settings().database_url, ticket=ticket, producer=producer
     )
+    st.download_button(
+        label, data=_rerun_when_ended(produce, _session_id()), on_click="ignore", **kwargs
+    )
+
+
+def _session_id() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
+def _rerun_when_ended(produce: Callable[[], bytes], session_id: str | None) -> Callable[[], bytes]:
+    """`produce`, which also reruns the tab's page when the login has ended."""
+
+    def download() -> bytes:
+        try:
+            return produce()
+        except downloads.SessionEnded:
+            _request_rerun(session_id)
+            raise
+
+    return download
+
+
+def _request_rerun(session_id: str | None) -> None:
+    """Rerun a session's page from the download thread (on the server's event loop)."""
+    from streamlit.runtime import Runtime
+
+    if session_id is None or not Runtime.exists():
+        return
+    info = Runtime.instance()._session_mgr.get_active_session_info(session_id)
+    if info is not None:
+        app_session = info.session
+        app_session._event_loop.call_soon_threadsafe(app_session.request_rerun, None)
 
 
 def login_source(settings: Settings) -> str:

@@ -285,6 +285,9 @@ def test_commune_journey_in_wave_1(portal, session, applicant):
     assert f"Dossier n° CNFS-2021-{portal.dossier:06d}" in text
     assert "Examen prévu le 15 février 2021" in text
     assert portal.at.get("download_button")
+    # A click must not rerun the page: the rerun draws the button again and drops the file id
+    # the browser is about to fetch (« Deferred file … not found »: the click gave nothing).
+    assert all(b.proto.ignore_rerun for b in portal.at.get("download_button"))
     submission = storage.get_submission(
         session=session, user=applicant, application_id=portal.dossier
     )

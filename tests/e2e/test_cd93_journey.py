@@ -207,21 +207,7 @@ def test_association_applies_to_the_93_ami_and_only_the_departement_reads_it(
 
 
 def _download(page, button) -> bytes:
-    """The file a click on this download button gives, clicking once more as a person would
-    when the first click gives nothing.
-
-    Known Streamlit race, seen about one run in three on a loaded machine: the click also
-    reruns the page (so that an ended login shows the login page), and when that rerun ends
-    before the browser fetches the file, the server has already dropped the click's file id
-    (« Deferred file … not found » in its log) and the click gives nothing.
-    """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        with page.expect_download(timeout=30_000) as info:
-            button.click()
-    except PlaywrightTimeout:
-        ui.wait_idle(page)
-        with page.expect_download(timeout=30_000) as info:
-            button.click()
+    """The file one click on this download button gives."""
+    with page.expect_download(timeout=30_000) as info:
+        button.click()
     return info.value.path().read_bytes()
