@@ -79,6 +79,31 @@ def start_preparation(url: str, demo_mode: bool) -> Future[bool]:
     return warmup.start(url, demo_mode)
 
 
+_PAGES_KEY = "_cnfs_pages"
+
+
+def session_pages(entries: list[tuple[str, str, str]], visible: int) -> list[st.Page]:
+    """The st.Page objects of these entries, built once per tab while they stay the same
+    (building them resolves every file path: a few milliseconds on each run otherwise)."""
+    key = (tuple(entries), visible)
+    cached = st.session_state.get(_PAGES_KEY)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    pages = [
+        st.Page(
+            path,
+            title=title,
+            icon=icon,
+            default=(n == 0),
+            visibility="visible" if n < visible else "hidden",
+            url_path=URL_PATHS.get(path),
+        )
+        for n, (path, title, icon) in enumerate(entries)
+    ]
+    st.session_state[_PAGES_KEY] = (key, pages)
+    return pages
+
+
 def main() -> None:
     components.french_ui()
     try:
@@ -122,17 +147,7 @@ def main() -> None:
     shown = {path for path, _, _ in entries}
     hidden = {e[0]: e for r, es in PAGES.items() if r is not None for e in es}
     entries += [e for path, e in hidden.items() if path not in shown]
-    pages = [
-        st.Page(
-            path,
-            title=title,
-            icon=icon,
-            default=(n == 0),
-            visibility="visible" if n < len(visible) else "hidden",
-            url_path=URL_PATHS.get(path),
-        )
-        for n, (path, title, icon) in enumerate(entries)
-    ]
+    pages = session_pages(entries, len(visible))
     current = st.navigation(pages)
     components.mark_app_run(entries[pages.index(current)][0], entries[0][0])
     if settings.demo_mode:

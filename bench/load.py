@@ -83,7 +83,7 @@ def seed(url: str, users: int, prefix: str, rounds: int) -> list[Account]:
     from core.db import ApplicationRow, AuditEventRow, UserRow, get_engine, session_scope
     from core.models import Application
     from core.scale_seed import fake_siret
-    from core.storage import _columns
+    from core.storage import filter_columns
 
     engine = get_engine(url)
     password_hash = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds)).decode()
@@ -104,7 +104,7 @@ def seed(url: str, users: int, prefix: str, rounds: int) -> list[Account]:
             data = complete_application(WAVE1, **{"structure.siret": fake_siret(base + n, True)})
             data["structure"]["name"] = f"Commune banc {prefix}{n}"
             app = ApplicationRow(
-                **_columns(Application.model_validate(data)),  # as storage fills them
+                **filter_columns(Application.model_validate(data)),  # as storage fills them
                 call_id=WAVE1,
                 owner_id=row.id,
                 status="draft",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 if TYPE_CHECKING:  # alembic (~1 s to import) is loaded by the first migration, not by a page
@@ -89,13 +91,13 @@ class UserRow(Base):
     email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # Prefecture accounts only: the departments whose applications they see.
+    # Loaded when read (User.from_row reads only the scope of the account's role): a user row
+    # joined to each application it owns costs no query for them.
     department_rows: Mapped[list[UserDepartmentRow]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan"
+        lazy="select", cascade="all, delete-orphan"
     )
     # Reviewer accounts only: the calls whose applications they read (admins read every call).
-    call_rows: Mapped[list[UserCallRow]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan"
-    )
+    call_rows: Mapped[list[UserCallRow]] = relationship(lazy="select", cascade="all, delete-orphan")
 
 
 class UserCallRow(Base):
@@ -380,8 +382,35 @@ def _create_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+        event.listen(engine.pool, "checkin", _note_checkin)
+        event.listen(engine.pool, "checkout", _ping_if_idle)
     return engine
+
+
+# A connection back in use within this many seconds is trusted as is: pinging on every
+# checkout (pool_pre_ping) cost one round trip per page run under load. One that waited longer
+# may have been dropped by a database restart or a firewall, and is pinged first.
+IDLE_PING_S = 30.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    checked_in_at = record.info.get("checked_in_at")
+    if checked_in_at is None or time.monotonic() - checked_in_at < IDLE_PING_S:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_connection.rollback()
+    except Exception as exc:
+        # The pool then discards this connection and checks out another (SQLAlchemy's
+        # pessimistic disconnect handling).
+        raise DisconnectionError(str(exc)) from exc
 
 
 def get_engine(url: str | None = None) -> Engine:

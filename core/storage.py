@@ -86,13 +86,20 @@ class User(BaseModel):
 
     @classmethod
     def from_row(cls, row: UserRow) -> User:
+        role = Role(row.role)
+        # Each scope is read (one query) only for the role it applies to: an applicant's login
+        # check, on every rerun, reads its user row and nothing more.
         return cls(
             id=row.id,
             email=row.email,
             name=row.name,
-            role=Role(row.role),
-            departments=tuple(sorted(d.department for d in row.department_rows)),
-            calls=tuple(sorted(c.call_id for c in row.call_rows)),
+            role=role,
+            departments=(
+                tuple(sorted(d.department for d in row.department_rows))
+                if role == Role.PREFECTURE
+                else ()
+            ),
+            calls=tuple(sorted(c.call_id for c in row.call_rows)) if role == Role.REVIEWER else (),
         )
 
 
