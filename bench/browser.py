@@ -112,7 +112,7 @@ def login_form_seconds(context, url: str) -> float:
 def log_in(page, url: str, email: str) -> None:
     page.goto(url)
     page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("button", name="Se déconnecter").wait_for(timeout=60_000)
     idle(page)

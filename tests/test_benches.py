@@ -1,0 +1,25 @@
+"""The benches' own set-up, run on the test databases: a bench that breaks on a change of the
+schema or of core is found here, not on the day its figures are needed."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bench import load
+from core import accounts, storage
+from core.scale_seed import seed_scale
+
+
+def test_bench_accounts_sit_beside_the_scale_dossiers_and_open_their_own_draft(
+    database_url, engine
+):
+    seed_scale(engine, count=200, drafts=20)
+    created = load.seed(database_url, 3, "banc", rounds=4)  # SIRETs distinct from those above
+    with Session(engine) as session:
+        for account in created:
+            user = accounts.get_user_by_email(session=session, email=account.email)
+            record = storage.get_application(
+                session=session, user=user, application_id=account.application_id
+            )
+            assert record.status == "draft"
+            assert record.owner_id == user.id
