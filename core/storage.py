@@ -490,6 +490,55 @@ def _update_draft_row(
         raise StaleVersion()
 
 
+def _write_draft(
+    session: Session,
+    user: User,
+    row: ApplicationRow,
+    data: Application,
+    expected_version: int,
+    *,
+    verdict_status: str | None,
+    subsidy_eur: int | None,
+    audit: tuple[str, str],
+) -> dt.datetime:
+    """Write a draft's answers (in data.call_id's call) over expected_version, with its audit
+    event; DuplicateApplication when its SIRET already applied there. Returns the save time."""
+    if row.status != "draft":
+        raise AlreadySubmitted()
+    call_id = data.call_id or row.call_id
+    columns = filter_columns(data)
+    siret, scope = normalize_siret(data.structure.siret), str(columns["unique_scope"])
+    changed = columns["siret"] != row.siret or scope != row.unique_scope or call_id != row.call_id
+    if columns["siret"] is not None and changed:
+        # An unchanged SIRET (and scope, and call) is already this row's, unique per call: no
+        # query on every save.
+        _check_duplicate(
+            session, user=user, call_id=call_id, siret=siret, exclude_id=row.id, scope=scope
+        )
+    saved_at = clock.now()
+    try:
+        _update_draft_row(
+            session,
+            user,
+            row.id,
+            expected_version,
+            call_id=call_id,
+            data=data.model_dump(mode="json"),
+            updated_at=saved_at,
+            verdict_status=verdict_status,
+            subsidy_eur=_int_column(subsidy_eur),
+            **columns,
+        )
+    except IntegrityError:
+        raise _duplicate_from_race(
+            session, user=user, call_id=call_id, siret=siret, scope=scope
+        ) from None
+    action, detail = audit
+    _audit(session, user=user, application_id=row.id, action=action, detail=detail)
+    session.flush()
+    return saved_at
+
+
 def save_draft(
     *,
     session: Session,
@@ -502,37 +551,17 @@ def save_draft(
 ) -> ApplicationRecord:
     """Save the draft if nobody saved since expected_version; returns it with version + 1."""
     row = _writable_row(session, user, application_id, refresh=False)
-    if row.status != "draft":
-        raise AlreadySubmitted()
     data = data.model_copy(update={"call_id": row.call_id})
-    columns = filter_columns(data)
-    siret, scope = normalize_siret(data.structure.siret), str(columns["unique_scope"])
-    moved = columns["siret"] != row.siret or scope != row.unique_scope
-    if columns["siret"] is not None and moved:
-        # An unchanged SIRET (and scope) is already this row's, unique per call: no query on
-        # every save.
-        _check_duplicate(
-            session, user=user, call_id=row.call_id, siret=siret, exclude_id=row.id, scope=scope
-        )
-    saved_at = clock.now()
-    try:
-        _update_draft_row(
-            session,
-            user,
-            application_id,
-            expected_version,
-            data=data.model_dump(mode="json"),
-            updated_at=saved_at,
-            verdict_status=verdict_status,
-            subsidy_eur=_int_column(subsidy_eur),
-            **columns,
-        )
-    except IntegrityError:
-        raise _duplicate_from_race(
-            session, user=user, call_id=row.call_id, siret=siret, scope=scope
-        ) from None
-    _audit(session, user=user, application_id=application_id, action="draft_saved")
-    session.flush()
+    saved_at = _write_draft(
+        session,
+        user,
+        row,
+        data,
+        expected_version,
+        verdict_status=verdict_status,
+        subsidy_eur=subsidy_eur,
+        audit=("draft_saved", ""),
+    )
     # The UPDATE matched this very version: the saved record is known without reading it back.
     return ApplicationRecord(
         id=row.id,
@@ -694,34 +723,16 @@ def move_draft(
     which); DuplicateApplication when its SIRET already applied there, AlreadySubmitted once
     filed."""
     row = _writable_row(session, user, application_id, refresh=False)
-    if row.status != "draft":
-        raise AlreadySubmitted()
-    data = data.model_copy(update={"call_id": call_id})
-    siret = normalize_siret(data.structure.siret)
-    _check_duplicate(session, user=user, call_id=call_id, siret=siret, exclude_id=row.id)
-    try:
-        _update_draft_row(
-            session,
-            user,
-            application_id,
-            expected_version,
-            call_id=call_id,
-            data=data.model_dump(mode="json"),
-            updated_at=clock.now(),
-            verdict_status=verdict_status,
-            subsidy_eur=_int_column(subsidy_eur),
-            **filter_columns(data),
-        )
-    except IntegrityError:
-        raise _duplicate_from_race(session, user=user, call_id=call_id, siret=siret) from None
-    _audit(
+    _write_draft(
         session,
-        user=user,
-        application_id=application_id,
-        action="moved",
-        detail=f"{row.call_id} -> {call_id}",
+        user,
+        row,
+        data.model_copy(update={"call_id": call_id}),
+        expected_version,
+        verdict_status=verdict_status,
+        subsidy_eur=subsidy_eur,
+        audit=("moved", f"{row.call_id} -> {call_id}"),
     )
-    session.flush()
     session.expire(row)  # the UPDATE bypassed the loaded row
     return get_application(session=session, user=user, application_id=application_id)
 
