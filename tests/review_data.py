@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -101,3 +103,38 @@ def populate(session: Session, owner: User) -> Applications:
             **{"structure.name": "Commune de Bondy", "posts.count": 5},
         ),
     )
+
+
+# The ANCT reviewer and the applicant of the browser tests that read applications.
+BROWSER_REVIEWER = ("instructeur@anct.gouv.fr", "instructeur-2021-pas-simple")
+
+
+@contextmanager
+def reviewer_and_applicant(database_url: str) -> Iterator[tuple[Session, User]]:
+    """A session on a fresh database holding an ANCT reviewer (both CNFS calls) and a confirmed
+    applicant, yielded with that applicant; committed, then the engine let go (a server
+    process, not the test, serves the database afterwards)."""
+    from core import accounts
+    from core.db import dispose_engine, get_engine, session_scope
+    from core.storage import Role
+
+    try:
+        with session_scope(get_engine(database_url)) as session:
+            accounts.create_user(
+                session=session,
+                email=BROWSER_REVIEWER[0],
+                name="Instructeur ANCT",
+                password=BROWSER_REVIEWER[1],
+                role=Role.REVIEWER,
+                calls="cnfs-2020-collectivites,cnfs-2021-structures-privees",
+            )
+            owner = accounts.create_user(
+                session=session,
+                email="dgs@ville-bondy.fr",
+                name="Lou Bernard",
+                password="deux-instances-2021",
+                email_confirmed=True,  # an address confirmed before depositing
+            )
+            yield session, owner
+    finally:
+        dispose_engine(database_url)

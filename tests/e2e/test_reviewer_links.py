@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from core import accounts
-from core.db import dispose_engine, get_engine, session_scope
-from core.storage import Role
 from tests.e2e import ui
 from tests.e2e.server import StreamlitServer
-from tests.review_data import make_application
+from tests.review_data import BROWSER_REVIEWER, make_application, reviewer_and_applicant
 
 pytestmark = pytest.mark.e2e
 
-REVIEWER = ("instructeur@anct.gouv.fr", "instructeur-2021-pas-simple")
+REVIEWER = BROWSER_REVIEWER
 TRAP = "https://exemple.invalid/piege"
 
 
@@ -21,36 +18,18 @@ TRAP = "https://exemple.invalid/piege"
 def server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("cnfs-links")
     url = f"sqlite:///{(data_dir / 'cnfs.sqlite3').as_posix()}"
-    try:
-        with session_scope(get_engine(url)) as session:
-            accounts.create_user(
-                session=session,
-                email=REVIEWER[0],
-                name="Instructeur ANCT",
-                password=REVIEWER[1],
-                role=Role.REVIEWER,
-                calls="cnfs-2020-collectivites,cnfs-2021-structures-privees",
-            )
-            owner = accounts.create_user(
-                session=session,
-                email="dgs@ville-bondy.fr",
-                name="Lou Bernard",
-                password="deux-instances-2021",
-                email_confirmed=True,  # an address confirmed before depositing
-            )
-            application_id = make_application(
-                session,
-                owner,
-                1,
-                **{
-                    "structure.name": f"Mairie {TRAP}",
-                    "structure.address": f"www.exemple.invalid {TRAP}",
-                    "posts.places_of_activity": f"Voir {TRAP} et [ici]({TRAP})",
-                    "contact.email": "dgs@ville-bondy.fr",
-                },
-            )
-    finally:
-        dispose_engine(url)
+    with reviewer_and_applicant(url) as (session, owner):
+        application_id = make_application(
+            session,
+            owner,
+            1,
+            **{
+                "structure.name": f"Mairie {TRAP}",
+                "structure.address": f"www.exemple.invalid {TRAP}",
+                "posts.places_of_activity": f"Voir {TRAP} et [ici]({TRAP})",
+                "contact.email": "dgs@ville-bondy.fr",
+            },
+        )
     instance = StreamlitServer(database_url=url, data_dir=data_dir).start()
     instance.application_id = application_id
     yield instance

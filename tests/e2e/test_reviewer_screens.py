@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from core import accounts
-from core.db import dispose_engine, get_engine, session_scope
-from core.storage import Role
 from tests.e2e import ui
 from tests.e2e.server import StreamlitServer
 from tests.e2e.test_reviewer_journey import REVIEW_ROW_HEIGHT, select_row
-from tests.review_data import make_application
+from tests.review_data import BROWSER_REVIEWER, make_application, reviewer_and_applicant
 
 pytestmark = pytest.mark.e2e
 
-REVIEWER = ("instructeur@anct.gouv.fr", "instructeur-2021-pas-simple")
+REVIEWER = BROWSER_REVIEWER
 # 2,000 characters whose end is recognisable: a cut cell would lose « FIN-DU-TEXTE ».
 SENTENCE = "Permanences numériques à la médiathèque, au CCAS et en mairie annexe. "
 LONG_ANSWER = (SENTENCE * 40)[: 2_000 - len(" FIN-DU-TEXTE")] + " FIN-DU-TEXTE"
@@ -25,39 +22,21 @@ LONG_ANSWER = (SENTENCE * 40)[: 2_000 - len(" FIN-DU-TEXTE")] + " FIN-DU-TEXTE"
 def server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("cnfs-reviewer-screens")
     url = f"sqlite:///{(data_dir / 'cnfs.sqlite3').as_posix()}"
-    try:
-        with session_scope(get_engine(url)) as session:
-            accounts.create_user(
-                session=session,
-                email=REVIEWER[0],
-                name="Instructeur ANCT",
-                password=REVIEWER[1],
-                role=Role.REVIEWER,
-                calls="cnfs-2020-collectivites,cnfs-2021-structures-privees",
+    with reviewer_and_applicant(url) as (session, owner):
+        ids = [
+            make_application(
+                session,
+                owner,
+                n,
+                **{"structure.name": name, "posts.places_of_activity": places},
             )
-            owner = accounts.create_user(
-                session=session,
-                email="dgs@ville-bondy.fr",
-                name="Lou Bernard",
-                password="deux-instances-2021",
-                email_confirmed=True,
+            for n, name, places in (
+                (1, "Commune de Bondy", "Mairie"),
+                (2, "Communauté de communes Creuse Sud-Ouest", LONG_ANSWER),
+                (3, "Commune de Pantin", "Médiathèque"),
             )
-            ids = [
-                make_application(
-                    session,
-                    owner,
-                    n,
-                    **{"structure.name": name, "posts.places_of_activity": places},
-                )
-                for n, name, places in (
-                    (1, "Commune de Bondy", "Mairie"),
-                    (2, "Communauté de communes Creuse Sud-Ouest", LONG_ANSWER),
-                    (3, "Commune de Pantin", "Médiathèque"),
-                )
-            ]
-            make_application(session, owner, 4, submit=False, **{"structure.name": "Brouillon"})
-    finally:
-        dispose_engine(url)
+        ]
+        make_application(session, owner, 4, submit=False, **{"structure.name": "Brouillon"})
     instance = StreamlitServer(database_url=url, data_dir=data_dir).start()
     instance.ids = ids
     yield instance

@@ -6,41 +6,20 @@ from __future__ import annotations
 
 import pytest
 
-from core import accounts
-from core.db import dispose_engine, get_engine, session_scope
-from core.storage import Role
 from tests.e2e import ui
 from tests.e2e.server import StreamlitServer
-from tests.review_data import make_application
+from tests.review_data import BROWSER_REVIEWER, make_application, reviewer_and_applicant
 
 pytestmark = pytest.mark.e2e
 
-REVIEWER = ("instructeur@anct.gouv.fr", "instructeur-2021-pas-simple")
+REVIEWER = BROWSER_REVIEWER
 CSV = "Télécharger en CSV"
 
 
 def _seed(database_url: str) -> None:
     """A reviewer and one submitted application, so that the listing has a row to export."""
-    try:
-        with session_scope(get_engine(database_url)) as session:
-            accounts.create_user(
-                session=session,
-                email=REVIEWER[0],
-                name="Instructeur ANCT",
-                password=REVIEWER[1],
-                role=Role.REVIEWER,
-                calls="cnfs-2020-collectivites,cnfs-2021-structures-privees",
-            )
-            owner = accounts.create_user(
-                session=session,
-                email="dgs@ville-bondy.fr",
-                name="Lou Bernard",
-                password="deux-instances-2021",
-                email_confirmed=True,  # an address confirmed before depositing
-            )
-            make_application(session, owner, 1)
-    finally:
-        dispose_engine(database_url)
+    with reviewer_and_applicant(database_url) as (session, owner):
+        make_application(session, owner, 1)
 
 
 def _reviewer_page(browser, base_url: str):
