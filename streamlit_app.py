@@ -9,7 +9,7 @@ import streamlit as st
 from core import questionnaire
 from core.calls import CallFileError, load_calls
 from core.settings import Settings, SettingsError
-from core.storage import Role
+from core.storage import Role, User
 from pages import components, mail_components
 from pages.step_nav import STEP_PAGES, dossier_call_id
 
@@ -79,6 +79,15 @@ def start_preparation(url: str, demo_mode: bool) -> Future[bool]:
     return warmup.start(url, demo_mode)
 
 
+PREFECT_SHEET = "pages/reviewer_prefect.py"
+
+
+def offered(path: str, user: User | None) -> bool:
+    """Whether the menu shows this page of the role to this account: a reviewer of calls that
+    never go to the prefects (the Département's) has no prefect sheet to open."""
+    return path != PREFECT_SHEET or (user is not None and user.reads_a_consulted_call())
+
+
 _PAGES_KEY = "_cnfs_pages"
 
 
@@ -139,7 +148,8 @@ def main() -> None:
     PAGES[Role.APPLICANT] = applicant_pages(
         dossier_call_id(user) if role == Role.APPLICANT else None
     )
-    visible = list(PAGES[role]) + ([DEMO_OUTBOX] if settings.demo_mode else [])
+    visible = [e for e in PAGES[role] if offered(e[0], user)]
+    visible += [DEMO_OUTBOX] if settings.demo_mode else []
     entries = visible + MAIL_LINKS
     # Every page is known to every visitor (no English "Page not found"), hidden from the menu
     # of those it is not for: logged out, it asks for the login and reopens afterwards; with

@@ -69,6 +69,10 @@ class User(BaseModel):
             return call_id in consulted_call_ids()
         return True  # applicants: their own applications, in any call
 
+    def reads_a_consulted_call(self) -> bool:
+        """Whether a call this account reads goes to the prefects (the prefect sheet's calls)."""
+        return any(self.reads_call(call_id) for call_id in consulted_call_ids())
+
     def can_read(self, row: _Owned) -> bool:
         """Admins read everything; reviewers the applications of their calls; applicants their
         own; prefectures the submitted applications of their departments in consulted calls.

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.calls import get_call
-from core.storage import User
+from core.storage import Role, User
 from tests.conftest import login_ticket
 from tests.review_data import TODAY, populate
 
@@ -284,3 +284,22 @@ def test_a_reviewer_whose_call_is_not_loaded_sees_nothing_and_no_error(apps, ses
     at = page("prefect", user).run()
     assert not at.exception
     assert "ne passe par l'avis des préfets" in _text(at)
+
+
+def _menu(at: AppTest) -> list[str]:
+    """The titles of the menu the router gave st.navigation (hidden pages left out)."""
+    _, pages = at.session_state["_cnfs_pages"]
+    return [p.title for p in pages if p.visibility == "visible"]
+
+
+def test_the_prefect_sheet_is_in_the_menu_of_the_cnfs_reviewers_only(apps, session, reviewer):
+    from tests.conftest import _user
+
+    departement = _user(
+        session, "instructrice@seinesaintdenis.fr", "Département", Role.REVIEWER,
+        "cd93-2021-numerique-inclusif",
+    )  # fmt: skip
+    assert "Fiche préfet" in _menu(_portal(session, reviewer))
+    menu = _menu(_portal(session, departement))
+    assert "Fiche préfet" not in menu
+    assert {"Tableau de bord", "Candidatures", "Dossier"} <= set(menu)
