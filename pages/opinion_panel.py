@@ -17,13 +17,14 @@ from pages import components
 OPINION_CHOICES = list(Opinion)
 # Streamlit's uploader says « Upload » and « 20MB per file » in English: French words instead
 # (static CSS, no user text).
-_UPLOADER_FR = """<style>
-[data-testid="stFileUploaderDropzone"] button p { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button p::after {
-  content: "Choisir le fichier"; font-size: 0.875rem; }
-[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
-[data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "ou glissez-le ici — classeur XLSX, 20 Mo au plus"; font-size: 0.875rem; }
+_UPLOADER_FR = f"""<style>
+[data-testid="stFileUploaderDropzone"] button p {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] button p::after {{
+  content: "Choisir le fichier"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  content: "ou glissez-le ici — classeur XLSX, {sheet_import.MAX_FILE_BYTES // 2**20} Mo au plus";
+  font-size: 0.875rem; }}
 </style>"""
 
 
@@ -155,7 +156,8 @@ def import_panel(user: User, department: str, call_id: str | None) -> None:
     st.html(_UPLOADER_FR)
     upload = st.file_uploader(
         "Fiche remplie (XLSX)",
-        type=["xlsx"],
+        # Any file: core says in French what to do with one that is not the sheet (an .ods
+        # saved by LibreOffice, say); Streamlit's own refusal would be in English.
         key=f"sheet_upload_{department}_{call_id}_{round_}",
     )
     if upload is None:

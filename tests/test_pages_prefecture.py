@@ -127,3 +127,13 @@ def test_sheet_page_lists_the_department(apps, pref93):
     assert list(list_a["Nom"]) == ["CCAS de Bobigny", "Commune de Montreuil"]
     # The XLSX itself is read back in tests/test_sheet_import.py.
     assert at.get("download_button")
+
+
+def test_the_sheet_uploader_lets_core_answer_any_file_in_french(apps, pref93):
+    at = page("sheet", pref93).run()
+    (uploader,) = at.get("file_uploader")
+    # Restricted to .xlsx, Streamlit would refuse an .ods in English before core says, in
+    # French, how to save the sheet as .xlsx (tests/test_sheet_import.py).
+    assert list(uploader.proto.type) == []
+    shown = " ".join(h.proto.body for h in at.get("html"))
+    assert "10 Mo au plus" in shown  # the limit core applies (sheet_import.MAX_FILE_BYTES)

@@ -301,3 +301,17 @@ def test_problem_text_names_sheet_row_and_column():
         problem.text()
         == "Liste B, ligne 14, colonne « Avis positif » : « x » n'est pas une réponse."
     )
+
+
+def test_a_sheet_saved_in_libreoffices_own_format_gets_the_french_way_out(session, pref93, apps):
+    """LibreOffice saves as .ods by default: the prefecture is told how to save as .xlsx."""
+    import io
+    import zipfile
+
+    ods = io.BytesIO()
+    with zipfile.ZipFile(ods, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    preview = _preview(session, pref93, ods.getvalue())
+    assert not preview.ok and preview.changes == []
+    assert any("Enregistrer sous" in p.text() for p in preview.problems)
