@@ -115,8 +115,9 @@ def render_application(
             format_datetime_fr(submitted_at) if submitted_at else NOT_ANSWERED,
         )
 
-    sections = questionnaire.document(application, call)
     new_layout = application.declaration.certified or draft
+    # Documents filed before the on-screen declaration are re-rendered byte for byte as stored.
+    sections = questionnaire.document(application, call, answered_anyway=not new_layout)
     for title, questions in sections:
         if questions and all(q.widget == "checkbox" for q in questions):
             _checklist(r, title, questions, application, call)

@@ -381,8 +381,13 @@ def answers(application: Application, call: Call) -> list[Answer]:
     ]
 
 
-def document(application: Application, call: Call) -> list[tuple[str, list[FormQuestion]]]:
-    """The document's sections with their questions: those asked, and any answered anyway."""
+def document(
+    application: Application, call: Call, *, answered_anyway: bool = False
+) -> list[tuple[str, list[FormQuestion]]]:
+    """The document's sections with the questions asked, as the recap shows them.
+
+    answered_anyway also keeps answers a question no longer asked still holds (a coordinator's
+    details after « Non »): only documents filed before that rule, re-rendered as stored."""
     asked = {q.path for q in applicable(application, call)}
     by_template: dict[str, list[FormQuestion]] = {}
     for q in questions(call):
@@ -393,7 +398,8 @@ def document(application: Application, call: Call) -> list[tuple[str, list[FormQ
             q
             for template_path in section.questions
             for q in by_template[template_path]
-            if q.path in asked or not is_blank(q, value_at(application, q.path))
+            if q.path in asked
+            or (answered_anyway and not is_blank(q, value_at(application, q.path)))
         ]
         result.append((section.title, shown))
     return result

@@ -459,3 +459,16 @@ def test_identifiers_are_grouped_in_a_new_document_and_kept_in_a_stored_one(call
     app.declaration = SIGNED
     new = text_of(render(app, call))
     assert "219 300 662 00018" in new and "05 55 83 08 00" in new
+
+
+def test_answers_no_longer_asked_are_not_printed(call):
+    """A mairie asks for a coordinator, fills its details, then answers « Non »: the recap no
+    longer shows them, and neither may the PDF it signs (the answers stay in the draft)."""
+    application = rich_application(call.id, **{"posts.coordinator_wanted": False})
+    application.declaration = SIGNED
+    for draft in (True, False):
+        text = text_of(render(application, call, draft=draft))
+        assert "Demande de poste coordinateur" in text
+        for label in ("Nombre de postes coordinateurs", "Périmètre de coordination"):
+            assert label not in text, (draft, label)
+        assert "quatre quartiers prioritaires" not in text
