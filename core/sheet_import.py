@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.fr import siret as stdnum_siret
 
-from core import clock, exports, opinions, prefecture
+from core import clock, exports, identifiers, opinions, prefecture
 from core.calls import Call, get_call
 from core.db import ApplicationRow, OpinionRow, SubmissionRow
 from core.opinions import Opinion, OpinionInput, opinion_label
@@ -176,7 +176,7 @@ def _siret_text(value: Any) -> str:
     # A SIRET typed into a number cell comes back as an int (leading zeros lost).
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(int(value)).zfill(14)
-    return "".join(ch for ch in _text(value) if not ch.isspace() and ch not in ".-")
+    return identifiers.compact_siret(_text(value))  # as a SIRET typed into the portal
 
 
 def _yes_no(value: Any) -> bool | None | str:
@@ -520,7 +520,7 @@ def _read_row(
     target: _Target | None = None
     if not siret:
         problem("N° SIRET", "SIRET manquant : ne videz pas cette colonne.")
-    elif len(siret) != 14 or not siret.isdigit():
+    elif not identifiers.is_ascii_digits(siret, 14):
         problem("N° SIRET", f"SIRET mal saisi (« {siret} ») : 14 chiffres attendus.")
     elif not stdnum_siret.is_valid(siret):
         problem("N° SIRET", f"SIRET mal saisi (« {siret} ») : la clé de contrôle est fausse.")

@@ -315,3 +315,30 @@ def test_a_sheet_saved_in_libreoffices_own_format_gets_the_french_way_out(sessio
     preview = _preview(session, pref93, ods.getvalue())
     assert not preview.ok and preview.changes == []
     assert any("Enregistrer sous" in p.text() for p in preview.problems)
+
+
+@pytest.mark.parametrize(
+    "retyped",
+    [
+        lambda s: f"{s[:3]} {s[3:6]} {s[6:9]}/{s[9:]}",  # grouped, NIC after a slash
+        lambda s: "".join(chr(ord(c) + 0xFEE0) for c in s),  # full-width digits (IME, copy)
+    ],
+)
+def test_a_siret_retyped_in_the_sheet_is_read_as_the_portal_reads_it(
+    session, pref93, reviewer, apps, retyped
+):
+    """The sheet's SIRET cell, typed over by the prefecture, is compacted like any SIRET
+    typed into the portal (core.identifiers), not refused as « 14 chiffres attendus »."""
+    ccas = siret_of(session, reviewer, apps.ccas_93)
+    wb = openpyxl.load_workbook(io.BytesIO(download(session, pref93)))
+    ws = wb["Liste A"]
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "N° SIRET")
+    columns = {ws.cell(header, c).value: c for c in range(1, ws.max_column + 1)}
+    row = next(r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, 1).value == ccas)
+    ws.cell(row, 1).value = retyped(ccas)
+    ws.cell(row, columns["Avis positif"]).value = "Oui"
+    out = io.BytesIO()
+    wb.save(out)
+    preview = _preview(session, pref93, out.getvalue())
+    assert preview.problems == [], [p.text() for p in preview.problems]
+    assert list(preview.frame()["Nouvel avis"]) == ["Avis positif"]
