@@ -349,3 +349,42 @@ def test_every_seeded_verdict_is_the_rules_own(engine, session):
     drafts = {v for s, v in statuses if s == "draft"}
     assert submitted <= storage.SUBMITTABLE and len(submitted) == 2
     assert {Status.INCOMPLETE, Status.INELIGIBLE} <= drafts
+
+
+@pytest.fixture
+def overseas_uplift_of_20_percent(tmp_path, monkeypatch):
+    """The shipped calls, wave 1 with a 20 % overseas uplift (the texts give no rate yet)."""
+    import yaml
+
+    from core import calls
+
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    for source in calls.CALLS_DIR.glob("*.yaml"):
+        data = yaml.safe_load(source.read_text("utf-8"))
+        if data["id"] == WAVE1:
+            data["overseas_uplift"]["percent"] = 20
+        (folder / source.name).write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    monkeypatch.setattr(calls, "CALLS_DIR", folder)
+    calls.clear_cache()
+    yield
+    monkeypatch.undo()
+    calls.clear_cache()
+
+
+def test_money_everywhere_is_the_subsidy_the_rules_gave(
+    overseas_uplift_of_20_percent, session, reviewer, applicant
+):
+    """Posts × 50 000 € would say 100 000 € for 2 posts at La Réunion: the rules say 120 000 €,
+    and so must the listing, its export and the dashboard."""
+    from tests.review_data import make_application
+
+    make_application(
+        session, applicant, 1, **{"structure.department": "974", "structure.postcode": "97400",
+                                  "posts.count": 2, "posts.coordinator_wanted": False},
+    )  # fmt: skip
+    frame = review.list_applications(session=session, user=reviewer, filters=ReviewFilters())
+    assert list(frame["requested_eur"]) == [120_000]
+    content, _ = export_listing(session=session, user=reviewer, filters=ReviewFilters(), fmt="csv")
+    assert "120000" in content.decode("utf-8-sig").replace(" ", "").replace("\u202f", "")
+    assert review.dashboard(session=session, user=reviewer).eur_submitted == 120_000
