@@ -211,12 +211,11 @@ class ProjectRules(Strict):
 
 
 class AttachmentSpec(Strict):
-    """A document the applicant joins; required always, or when a condition on answers holds."""
+    """A document the applicant joins: its label and source. Whether and when it is asked is
+    its question's, in the call kind's questionnaire."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     label: str
-    required: bool = True
-    required_when: dict[str, Any] = Field(default_factory=dict)  # {answer path: value}
     source: str
 
 

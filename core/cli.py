@@ -9,12 +9,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.calls import CallFileError, get_call, load_calls
+from core import questionnaire
+from core.calls import Call, CallFileError, get_call, load_calls
 from core.models import Application
 
 
 class CliError(Exception):
     """A user error: printed in French on stderr, exit code 2."""
+
+
+def _attachment_json(call: Call, attachment_id: str) -> dict[str, Any]:
+    """A piece as the call's questionnaire asks it (required, and when)."""
+    asked = questionnaire.question(call, f"attachments.{attachment_id}")
+    return {
+        "id": attachment_id,
+        "required": bool(asked and asked.question.required),
+        "required_when": (asked.question.asked_when or None) if asked else None,
+    }
 
 
 def _parse_date(value: str) -> dt.date:
@@ -113,10 +124,7 @@ def cmd_calls(args: argparse.Namespace) -> int:
                 "closes_on": c.closes_on.isoformat() if c.closes_on else None,
                 "kind": c.kind,
                 "commitments": c.commitment_ids(),
-                "attachments": [
-                    {"id": a.id, "required": a.required, "required_when": a.required_when or None}
-                    for a in c.attachments
-                ],
+                "attachments": [_attachment_json(c, a.id) for a in c.attachments],
                 "target_publics": [t.id for t in c.target_publics],
                 "territories": [t.id for t in c.territories],
             }

@@ -188,23 +188,23 @@ def _check_budget(check: shared._Check, app: Application, call: Call) -> int | N
 
 
 def _check_attachments(check: shared._Check, app: Application, call: Call) -> None:
-    for spec in call.attachments:
-        if not spec.required:
-            continue
-        # A condition on an answer not given yet asks nothing: that answer is missing already.
-        if spec.required_when and not questionnaire.holds(spec.required_when, app, call):
+    # Which pieces are asked, and when, is the questionnaire's (one place): the call file gives
+    # each piece its label and source.
+    specs = {spec.id: spec for spec in call.attachments}
+    for question in questionnaire.applicable(app, call):
+        spec = specs.get(question.path.removeprefix("attachments."))
+        if question.widget != "file" or not question.question.required or spec is None:
             continue
         if spec.id not in app.attachments:
-            path = f"attachments.{spec.id}"
             check.reason(
                 "attachments.missing",
                 f"Joignez la pièce « {spec.label} » (PDF, JPEG ou PNG) : elle est demandée avec "
                 "la réponse à l'AMI.",
                 [spec.source],
                 Effect.INCOMPLETE,
-                path,
+                question.path,
             )
-            check.need(path)
+            check.need(question.path)
 
 
 def evaluate_territorial_project(app: Application, call: Call, today: dt.date) -> shared._Check:
