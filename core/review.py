@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -589,6 +589,28 @@ class Dashboard:
     # False when no call in view funds posts: posts and per-post amounts mean nothing there.
     funds_posts: bool = True
     territories: list[TerritoryBoard] = dataclasses.field(default_factory=list)
+
+
+def data_version(*, session: Session, user: User) -> tuple[object, ...]:
+    """A fingerprint of the applications and opinions, one scan of narrow columns: a cache
+    keyed on it (and on the reader's scope) is reused until something a reviewer sees changes.
+
+    An insert raises a count and the highest id, a purge lowers the count, every update bumps
+    the row's version (storage and opinions lock on it), so the tuple moves with any change.
+    """
+    require_reviewer(user)
+    a, o = ApplicationRow, OpinionRow
+    applications = select(
+        func.count(),
+        func.coalesce(func.max(a.id), 0),
+        func.coalesce(func.sum(a.version), 0),
+        func.max(a.updated_at),
+    ).subquery()
+    opinions = select(
+        func.count(), func.coalesce(func.sum(o.version), 0), func.max(o.updated_at)
+    ).subquery()
+    both = applications.join(opinions, true())  # one row each: a cross join of two rows
+    return tuple(session.execute(select(applications, opinions).select_from(both)).one())
 
 
 def _cube(session: Session, user: User, call_id: str | None) -> pd.DataFrame:

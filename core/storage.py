@@ -123,6 +123,18 @@ def read_conditions(user: User) -> list[ColumnElement[bool]]:
     return [a.owner_id == user.id]
 
 
+def read_scope(user: User) -> tuple[str, tuple[str, ...]]:
+    """What read_conditions(user) and User.reads_call depend on, hashable: accounts with the
+    same scope read the same rows, so a result cached under this key may serve them all."""
+    if user.role == Role.REVIEWER:
+        return (user.role.value, tuple(sorted(set(user.calls))))
+    if user.role == Role.PREFECTURE:
+        return (user.role.value, tuple(sorted(set(user.departments))))
+    if user.role == Role.ADMIN:
+        return (user.role.value, ())
+    return (user.role.value, (str(user.id),))  # applicants: their own applications
+
+
 def check_readable(*, session: Session, user: User, application_id: int) -> None:
     """The one dossier access check: NotFound unless this user may read this application
     (absent, deleted, or out of the account's scope all look the same)."""
