@@ -8,7 +8,7 @@ import streamlit as st
 from core import prefecture, review
 from core.formatting import count_fr, format_date_fr, format_eur, format_int, format_percent_fr
 from core.storage import Role
-from pages import components
+from pages import components, review_cache
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
 calls = review.readable_calls(user)
@@ -25,7 +25,7 @@ call_id = st.selectbox(
 )
 
 with components.db() as session:
-    board = review.dashboard(session=session, user=user, call_id=call_id)
+    board = review_cache.dashboard(session=session, user=user, call_id=call_id)
 
 if board.funds_posts:
     cols = st.columns(5)
@@ -131,7 +131,7 @@ consultation = None
 if calls_consulted and (call_id is None or call_id in calls_consulted):
     st.subheader("Avis des préfets")
     with components.db() as session:
-        consultation = prefecture.progress(session=session, user=user, call_id=call_id)
+        consultation = review_cache.consultation(session=session, user=user, call_id=call_id)
 if consultation is not None:
     cols = st.columns(3)
     cols[0].metric("Dossiers avec avis", format_int(consultation.answered))

@@ -303,3 +303,58 @@ def test_the_prefect_sheet_is_in_the_menu_of_the_cnfs_reviewers_only(apps, sessi
     menu = _menu(_portal(session, departement))
     assert "Fiche préfet" not in menu
     assert {"Tableau de bord", "Candidatures", "Dossier"} <= set(menu)
+
+
+# --- the dashboard's figures kept between reruns (issue 15) ------------------------------------
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_a_submission_after_a_first_render_shows_on_the_next(
+    apps, session, applicant, reviewer, monkeypatch
+):
+    from core import review
+    from tests.review_data import make_application
+
+    computed = []
+    dashboard = review.dashboard
+    monkeypatch.setattr(review, "dashboard", lambda **kw: computed.append(1) or dashboard(**kw))
+    at = page("dashboard", reviewer).run()
+    assert _metrics(at)["Déposées"] == "4"
+    assert _metrics(at)["Dossiers sans avis"] == "4"
+    assert _metrics(at.run())["Déposées"] == "4"
+    assert len(computed) == 1  # nothing new: the rerun read the fingerprint only
+    make_application(session, applicant, 60)
+    at.run()
+    assert len(computed) == 2
+    assert _metrics(at)["Candidatures"] == "6"
+    assert _metrics(at)["Déposées"] == "5"
+    assert _metrics(at)["Dossiers sans avis"] == "5"
+    # Another tab of the same account (the cache is per process) sees it too.
+    assert _metrics(page("dashboard", reviewer).run())["Déposées"] == "5"
+
+
+def test_the_dashboard_of_one_scope_is_never_served_to_another(apps, session, reviewer):
+    wave1 = _scoped(session, "vague1@anct.gouv.fr", "cnfs-2020-collectivites")
+    wave2 = _scoped(session, "vague2@anct.gouv.fr", "cnfs-2021-structures-privees")
+    # The widest scope first: its entry is in the cache when the narrower ones ask.
+    assert _metrics(page("dashboard", reviewer).run())["Candidatures"] == "5"
+    assert _metrics(page("dashboard", wave2).run())["Candidatures"] == "1"
+    assert _metrics(page("dashboard", wave1).run())["Candidatures"] == "4"
+    at = page("dashboard", wave2).run()
+    assert _metrics(at)["Candidatures"] == "1"
+    # One call chosen: the key holds it too.
+    at.selectbox(key="dashboard_call").select("cnfs-2021-structures-privees").run()
+    assert _metrics(at)["Candidatures"] == "1"
+
+
+def test_an_account_whose_role_changed_gets_no_cached_dashboard(apps, session, reviewer):
+    """Who asks is checked on each rerun, before the cache is looked at."""
+    at = page("dashboard", reviewer).run()
+    assert _metrics(at)["Candidatures"] == "5"
+    at.session_state[USER_KEY] = reviewer.model_copy(update={"role": Role.APPLICANT})
+    at.run()
+    assert not at.metric
+    assert at.error

@@ -255,3 +255,82 @@ def test_a_scope_with_a_call_not_loaded_says_so(session):
     summary = review.scope_summary(user)
     assert summary.startswith("Appel que vous instruisez : « Conseillers")
     assert "(1 autre appel pas encore ouvert sur ce portail)." in summary
+
+
+# --- cache keys of the reviewer pages (issue 15) -----------------------------------------------
+
+
+def test_accounts_share_a_read_scope_only_when_they_read_the_same_rows(
+    session, apps, applicant, reviewer, wave1_reviewer, wave2_reviewer, cd93_reviewer, admin
+):
+    """storage.read_scope keys shared caches: same key, same rows; another scope, another key."""
+    from sqlalchemy import select
+
+    def rows(user: User) -> set[int]:
+        query = select(ApplicationRow.id).where(*read_conditions(user))
+        return set(session.execute(query).scalars())
+
+    users = [applicant, reviewer, wave1_reviewer, wave2_reviewer, cd93_reviewer, admin]
+    again = _reviewer(session, "encore-vague1@anct.gouv.fr", WAVE1)
+    assert storage.read_scope(again) == storage.read_scope(wave1_reviewer)
+    assert rows(again) == rows(wave1_reviewer)
+    keys = {storage.read_scope(u) for u in users}
+    assert len(keys) == len(users)  # the fixture reviewer reads both waves: not wave 1 alone
+    for user in users:
+        for other in users:
+            if storage.read_scope(user) == storage.read_scope(other):
+                assert rows(user) == rows(other)
+
+
+def test_the_data_version_moves_with_every_change_a_reviewer_sees(
+    session, apps, applicant, admin, reviewer
+):
+    from core.models import Application
+    from core.opinions import Opinion, OpinionInput
+    from tests.review_data import make_application
+
+    seen = [review.data_version(session=session, user=reviewer)]
+
+    def changed() -> None:
+        session.commit()
+        version = review.data_version(session=session, user=reviewer)
+        assert version not in seen
+        seen.append(version)
+
+    assert review.data_version(session=session, user=reviewer) == seen[0]  # nothing new
+    new = make_application(session, applicant, 50, submit=False)
+    changed()
+    record = storage.get_application(session=session, user=applicant, application_id=new)
+    data = Application.model_validate(record.data.model_dump())
+    data.posts.count = 7
+    storage.save_draft(
+        session=session,
+        user=applicant,
+        application_id=new,
+        data=data,
+        expected_version=record.version,
+    )
+    changed()
+    record = storage.get_application(session=session, user=applicant, application_id=new)
+    storage.delete_draft(
+        session=session, user=applicant, application_id=new, expected_version=record.version
+    )
+    changed()
+    storage.restore_draft(session=session, user=applicant, application_id=new)
+    changed()
+    make_application(session, applicant, 51)  # a submission
+    changed()
+    opinions.write_opinion(
+        session,
+        user=admin,
+        application_id=apps.montreuil,
+        value=OpinionInput(opinion=Opinion.POSITIVE, supported_count=2),
+        expected_version=0,
+        source="screen",
+    )
+    changed()
+
+
+def test_the_data_version_is_for_reviewers_only(session, apps, applicant):
+    with pytest.raises(storage.Forbidden):
+        review.data_version(session=session, user=applicant)

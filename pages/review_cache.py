@@ -1,0 +1,70 @@
+"""Reviewer figures kept between reruns, per reading scope and data version.
+
+A rerun in which nothing changed reads one fingerprint (core.review.data_version) instead of
+every application. The key holds the reader's scope (core.storage.read_scope): two accounts
+share an entry only when they read the same rows. It holds the fingerprint, never a timer: a
+submission or an opinion shows on the next rerun. The fingerprint is read first, so an entry
+is never older than its key. Who asks is checked on every rerun (data_version refuses a
+non-reviewer) before any entry is looked up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from core import clock, prefecture, review
+from core.storage import User, read_scope
+
+MAX_ENTRIES = 64  # scopes × calls × data versions; an old version is never asked again
+
+
+def dashboard(*, session: Session, user: User, call_id: str | None) -> review.Dashboard:
+    """review.dashboard, computed again only when the data or the day changed."""
+    key = _key(session, user)
+    return _dashboard(*key, call_id, clock.today(), _session=session, _user=user)
+
+
+def consultation(*, session: Session, user: User, call_id: str | None) -> prefecture.Progress:
+    """prefecture.progress (opinions given and awaited), cached like the dashboard."""
+    key = _key(session, user)
+    return _consultation(*key, call_id, clock.today(), _session=session, _user=user)
+
+
+def _key(session: Session, user: User) -> tuple[str, tuple[str, tuple[str, ...]], tuple]:
+    """Database, scope and data version; the version is read now, for this user."""
+    version = review.data_version(session=session, user=user)
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    return database, read_scope(user), version
+
+
+# The arguments after the key are not hashed (leading underscore): the scope stands for the
+# user, and the session is only the way to the data.
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _dashboard(
+    database: str,
+    scope: tuple[str, tuple[str, ...]],
+    version: tuple,
+    call_id: str | None,
+    today: dt.date,
+    *,
+    _session: Session,
+    _user: User,
+) -> review.Dashboard:
+    return review.dashboard(session=_session, user=_user, call_id=call_id, today=today)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _consultation(
+    database: str,
+    scope: tuple[str, tuple[str, ...]],
+    version: tuple,
+    call_id: str | None,
+    today: dt.date,
+    *,
+    _session: Session,
+    _user: User,
+) -> prefecture.Progress:
+    return prefecture.progress(session=_session, user=_user, call_id=call_id, today=today)
