@@ -29,6 +29,7 @@ from core.identifiers import compact_siret, is_ascii_digits
 from core.models import STATUS_LABELS_FR, Status, StructureType, clean_text
 from core.reference import departments, regions
 from core.storage import (
+    APPLICATION_STATUS_LABELS_FR,
     ApplicationRecord,
     AuditEvent,
     Forbidden,
@@ -42,7 +43,6 @@ from core.storage import (
 )
 
 REVIEW_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
-APPLICATION_STATUS_LABELS_FR = {"draft": "Brouillon", "submitted": "Déposée"}
 NOT_EVALUATED = "Non évalué"
 PAGE_SIZES = (25, 50, 100, 200)
 

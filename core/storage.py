@@ -34,6 +34,9 @@ ROLE_LABELS_FR = {
     Role.PREFECTURE: "Services préfectoraux",
 }
 
+# An application's state, as every screen and export names it.
+APPLICATION_STATUS_LABELS_FR = {"draft": "Brouillon", "submitted": "Déposée"}
+
 
 class _Owned(Protocol):
     owner_id: int

@@ -118,7 +118,7 @@ for record, verdict, next_step in applications:
         st.markdown(f"**{escape_md(name)}** — candidature n° {record.id}")
         st.caption(escape_md(get_call(record.call_id).short_title))
         st.badge(
-            "Déposée" if record.status == "submitted" else "Brouillon",
+            storage.APPLICATION_STATUS_LABELS_FR[record.status],
             color="violet" if record.status == "submitted" else "gray",
         )
         status_badge(verdict.status)

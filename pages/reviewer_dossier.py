@@ -101,7 +101,7 @@ if submission:
     cols[0].markdown(f"N° de dossier  \n**{submission.dossier_number}**")
     cols[1].markdown(f"Déposée le  \n**{format_datetime_fr(submission.submitted_at)}**")
 else:
-    cols[0].markdown("État  \n**Brouillon**")
+    cols[0].markdown(f"État  \n**{review.APPLICATION_STATUS_LABELS_FR[record.status]}**")
     cols[1].markdown(f"Dernière modification  \n**{format_datetime_fr(record.updated_at)}**")
 if dossier.call.posts is not None:
     posts = data.posts.count if data.posts.count is not None else "—"
