@@ -37,6 +37,7 @@ from core.storage import (
     Role,
     SubmissionRecord,
     User,
+    consulted_call_ids,
     get_application,
     list_audit_events,
     read_conditions,
@@ -229,8 +230,15 @@ def _opinion_condition(wanted: Sequence[str]) -> ColumnElement[bool]:
     if known:
         clauses.append(given.where(o.opinion.in_(known)).exists())
     if "" in wanted:
-        # « Sans avis »: submitted and awaiting one (drafts are never sent to the prefects).
-        clauses.append(and_(a.status == "submitted", ~given.exists()))
+        # « Sans avis »: submitted to a call the prefects give an opinion on, and awaiting one
+        # (drafts, and calls such as the Département's, are never sent to them).
+        clauses.append(
+            and_(
+                a.status == "submitted",
+                a.call_id.in_(sorted(consulted_call_ids())),
+                ~given.exists(),
+            )
+        )
     return or_(*clauses)
 
 
@@ -428,12 +436,14 @@ def _listing_frame(rows: Sequence[Any]) -> pd.DataFrame:
 
 
 def _opinion_columns(raw: pd.DataFrame) -> dict[str, pd.Series]:
-    """The prefect's opinion of each row: label (« Sans avis »), count, Paris date."""
+    """The prefect's opinion of each row: label (« Sans avis »), count, Paris date; blank for
+    rows the prefects are never asked about (drafts, calls without their opinion)."""
     from core.opinions import opinion_label
 
     opinion_at = pd.to_datetime(raw["opinion_at"], utc=True)
+    asked = raw["call_id"].isin(consulted_call_ids()) & (raw["status"] == "submitted")
     return {
-        "opinion": raw["opinion"].map(opinion_label).astype("string"),
+        "opinion": raw["opinion"].map(opinion_label).astype("string").where(asked),
         "supported_count": raw["supported_count"].astype("Int64"),
         "opinion_at": opinion_at.dt.tz_convert(PARIS).dt.tz_localize(None),
     }

@@ -6,11 +6,13 @@ dossiers a reviewer may read: out of scope, nothing; CNFS money never mixes with
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from core import accounts, review, rules, storage
 from core.calls import get_call
 from core.models import Application, Status, Verdict
+from core.review import ReviewFilters
 from core.storage import Role, User
 from tests.builders import CD93, CD93_TODAY, CNFS_CALLS, complete_project
 from tests.conftest import OTHER_93_SIRETS, TEST_PASSWORD
@@ -198,3 +200,20 @@ def test_anct_dashboard_has_no_territory_table(app_env, session, applicant, proj
     assert len(at.table) == 0
     assert {m.label: m.value for m in at.metric}["Montant demandé"] == "500\u202f000\xa0€"
     assert "Calendrier des commissions" in [s.value for s in at.subheader]
+
+
+def test_the_departements_dossiers_await_no_prefect_opinion(session, applicant, projects, admin):
+    """The prefects give no opinion on the Département's call: its dossiers read blank, not
+    « Sans avis », and the « Sans avis » filter does not list them as awaiting one."""
+    from tests.review_data import make_application
+
+    cnfs = make_application(session, applicant, 1)  # submitted to wave 1, awaiting an opinion
+    listing = review.list_applications(session=session, user=admin, filters=ReviewFilters())
+    opinion = dict(zip(listing["id"], listing["opinion"], strict=True))
+    assert opinion[cnfs] == "Sans avis"
+    departement = listing.loc[listing["call"] == get_call(CD93).short_title, "id"]
+    assert len(departement) == 4 and all(pd.isna(opinion[i]) for i in departement)
+    awaiting = review.list_applications(
+        session=session, user=admin, filters=ReviewFilters(opinions=("",))
+    )
+    assert list(awaiting["id"]) == [cnfs]
