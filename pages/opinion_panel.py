@@ -74,6 +74,9 @@ def show_opinion(
                 st.text(f"   « {change.new_comment} »")
 
 
+PROBLEMS_SHOWN = 30  # in full, one line each; beyond, every problem is in a grid as well
+
+
 def show_table(frame: pd.DataFrame) -> None:
     """A grid (never markdown: cells hold what users typed, in the portal or in the file)."""
     wide = {"Commentaire", "Problème", "Structure", "Origine"}
@@ -182,19 +185,24 @@ def import_panel(user: User, department: str, call_id: str | None) -> None:
             f"{'s' if len(preview.problems) > 1 else ''} à corriger dans la fiche, puis "
             "importez-la de nouveau. Rien n'a été enregistré."
         )
-        show_table(
-            pd.DataFrame(
-                [
-                    {
-                        "Onglet": p.sheet or "Fichier",
-                        "Ligne": str(p.row) if p.row else "",
-                        "Colonne": p.column or "",
-                        "Problème": p.message,
-                    }
-                    for p in preview.problems
-                ]
+        # Read in full: a grid cell cuts a long message (« … Enregistrer sous … »).
+        for problem in preview.problems[:PROBLEMS_SHOWN]:
+            st.markdown(f"- {components.escape_md(problem.text())}")
+        if len(preview.problems) > PROBLEMS_SHOWN:
+            st.caption(f"Tous les problèmes ({len(preview.problems)}), par onglet et ligne :")
+            show_table(
+                pd.DataFrame(
+                    [
+                        {
+                            "Onglet": p.sheet or "Fichier",
+                            "Ligne": str(p.row) if p.row else "",
+                            "Colonne": p.column or "",
+                            "Problème": p.message,
+                        }
+                        for p in preview.problems
+                    ]
+                )
             )
-        )
         return
     if not preview.changes:
         st.success(

@@ -170,3 +170,22 @@ def test_prefect_consultation_loop(page, demo_server, shot):
     ui.wait_idle(page)
     text = ui.main_text(page)
     assert "13 — Bouches-du-Rhône" in text and "Seine-Saint-Denis" not in text
+
+
+def test_a_file_that_is_not_the_sheet_is_answered_in_full_in_french(page, demo_server, tmp_path):
+    """LibreOffice saves as .ods by default: the prefecture reads, whole, how to save as .xlsx
+    (a grid cell would cut the message; Streamlit's own refusal would be in English)."""
+    first_visit(page, demo_server.url)
+    ui.login(page, demo_server.url, *PREF93)
+    ui.click(page, "Fiche préfet", role="link")
+    page.get_by_role("heading", name="Fiche préfet").wait_for()
+    ui.wait_idle(page)
+    ods = tmp_path / "fiche-93.ods"
+    ods.write_bytes(b"PK\x03\x04 classeur OpenDocument")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(ods))
+    page.get_by_text(re.compile("Import impossible")).wait_for()
+    ui.wait_idle(page)
+    text = ui.main_text(page)
+    assert "« fiche-93.ods » n'est pas un classeur XLSX lisible" in text
+    assert "Fichier > Enregistrer sous > « Excel 2007-365 » — puis importez-la de nouveau." in text
+    logout(page)
