@@ -86,3 +86,20 @@ def test_a_keyboard_user_opens_a_dossier_from_the_listing(page, server):
     page.get_by_role("heading", name="Dossier de candidature").wait_for()
     ui.wait_idle(page)
     assert "Dossier 3 sur 4 de la liste filtrée" in ui.main_text(page)
+
+
+def test_the_listing_filters_are_kept_while_a_dossier_is_read(page, server):
+    """A reviewer filters the list, reads a dossier, comes back: the list is as they left it
+    (Streamlit forgets a widget's value on a page that does not draw it)."""
+    ui.login(page, server.url, *REVIEWER)
+    ui.click(page, "Candidatures", role="link")
+    page.get_by_text("4 candidatures correspondent").first.wait_for()
+    ui.select(page, "État", "Brouillon")
+    page.keyboard.press("Escape")
+    page.get_by_text("1 candidature correspond").first.wait_for()
+    ui.click(page, "Dossier", role="link")
+    ui.wait_idle(page)
+    ui.click(page, "Candidatures", role="link")
+    ui.wait_idle(page)
+    page.get_by_text("1 candidature correspond").first.wait_for()
+    assert "Brouillon" in " ".join(ui.grid_texts(page))
