@@ -23,14 +23,12 @@ MAX_ENTRIES = 64  # scopes × calls × data versions; an old version is never as
 
 def dashboard(*, session: Session, user: User, call_id: str | None) -> review.Dashboard:
     """review.dashboard, computed again only when the data or the day changed."""
-    key = _key(session, user)
-    return _dashboard(*key, call_id, clock.today(), _session=session, _user=user)
+    return _figures("dashboard", *_key(session, user), call_id, clock.today(), session, user)
 
 
 def consultation(*, session: Session, user: User, call_id: str | None) -> prefecture.Progress:
     """prefecture.progress (opinions given and awaited), cached like the dashboard."""
-    key = _key(session, user)
-    return _consultation(*key, call_id, clock.today(), _session=session, _user=user)
+    return _figures("consultation", *_key(session, user), call_id, clock.today(), session, user)
 
 
 def _key(session: Session, user: User) -> tuple[str, tuple[str, tuple[str, ...]], tuple]:
@@ -43,28 +41,15 @@ def _key(session: Session, user: User) -> tuple[str, tuple[str, tuple[str, ...]]
 # The arguments after the key are not hashed (leading underscore): the scope stands for the
 # user, and the session is only the way to the data.
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def _dashboard(
+def _figures(
+    what: str,
     database: str,
     scope: tuple[str, tuple[str, ...]],
     version: tuple,
     call_id: str | None,
     today: dt.date,
-    *,
     _session: Session,
     _user: User,
-) -> review.Dashboard:
-    return review.dashboard(session=_session, user=_user, call_id=call_id, today=today)
-
-
-@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def _consultation(
-    database: str,
-    scope: tuple[str, tuple[str, ...]],
-    version: tuple,
-    call_id: str | None,
-    today: dt.date,
-    *,
-    _session: Session,
-    _user: User,
-) -> prefecture.Progress:
-    return prefecture.progress(session=_session, user=_user, call_id=call_id, today=today)
+) -> review.Dashboard | prefecture.Progress:
+    compute = review.dashboard if what == "dashboard" else prefecture.progress
+    return compute(session=_session, user=_user, call_id=call_id, today=today)
