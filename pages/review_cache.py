@@ -21,14 +21,16 @@ from core.storage import User, read_scope
 MAX_ENTRIES = 64  # scopes × calls × data versions; an old version is never asked again
 
 
-def dashboard(*, session: Session, user: User, call_id: str | None) -> review.Dashboard:
-    """review.dashboard, computed again only when the data or the day changed."""
-    return _figures("dashboard", *_key(session, user), call_id, clock.today(), session, user)
-
-
-def consultation(*, session: Session, user: User, call_id: str | None) -> prefecture.Progress:
-    """prefecture.progress (opinions given and awaited), cached like the dashboard."""
-    return _figures("consultation", *_key(session, user), call_id, clock.today(), session, user)
+def figures(
+    *, session: Session, user: User, call_id: str | None, consultation: bool
+) -> tuple[review.Dashboard, prefecture.Progress | None]:
+    """review.dashboard and, when asked, prefecture.progress (opinions given and awaited),
+    each computed again only when the data or the day changed; the fingerprint is read once."""
+    key, today = _key(session, user), clock.today()
+    board = _figures("dashboard", *key, call_id, today, session, user)
+    if not consultation:
+        return board, None
+    return board, _figures("consultation", *key, call_id, today, session, user)
 
 
 def _key(session: Session, user: User) -> tuple[str, tuple[str, tuple[str, ...]], tuple]:

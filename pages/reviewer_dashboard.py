@@ -24,8 +24,11 @@ call_id = st.selectbox(
     key="dashboard_call",
 )
 
+consulted = bool(calls_consulted) and (call_id is None or call_id in calls_consulted)
 with components.db() as session:
-    board = review_cache.dashboard(session=session, user=user, call_id=call_id)
+    board, consultation = review_cache.figures(
+        session=session, user=user, call_id=call_id, consultation=consulted
+    )
 
 if board.funds_posts:
     cols = st.columns(5)
@@ -127,11 +130,8 @@ for progress in board.agreements:
     if progress.posts_requested > agreement.max_posts or progress.eur_requested > agreement.max_eur:
         st.warning("Les demandes déposées dépassent l'enveloppe de l'accord.")
 
-consultation = None
-if calls_consulted and (call_id is None or call_id in calls_consulted):
+if consulted:
     st.subheader("Avis des préfets")
-    with components.db() as session:
-        consultation = review_cache.consultation(session=session, user=user, call_id=call_id)
 if consultation is not None:
     cols = st.columns(3)
     cols[0].metric("Dossiers avec avis", format_int(consultation.answered))
