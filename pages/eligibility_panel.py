@@ -66,6 +66,11 @@ def reason_box(reason: Reason) -> None:
         st.info(body, icon=":material/info:")
 
 
+def _small(text: str) -> str:
+    """Text drawn as st.caption draws it, inside a markdown element."""
+    return f":small[:gray[{escape_md(text)}]]"
+
+
 def status_badge(status: Status) -> None:
     look = STATUS_LOOKS[status]
     st.badge(STATUS_LABELS_FR[status], icon=look.icon, color=look.color)
@@ -82,14 +87,17 @@ def eligibility_panel(
     """Status, reasons with sources, what is missing with a link to the step that asks it."""
     st.subheader("Éligibilité", anchor=False)
     status_badge(verdict.status)
-    if submitted:
-        st.caption("Verdict établi au dépôt du dossier.")
-    else:
-        st.write(STATUS_LOOKS[verdict.status].explanation)
+    # Paragraphs of one markdown element: each element is a message to the browser per rerun.
+    paragraphs = [
+        _small("Verdict établi au dépôt du dossier.")
+        if submitted
+        else escape_md(STATUS_LOOKS[verdict.status].explanation)
+    ]
     if verdict.subsidy_eur is not None:
-        st.markdown(f"Subvention estimée : **{escape_md(format_eur(verdict.subsidy_eur))}**")
+        paragraphs.append(f"Subvention estimée : **{escape_md(format_eur(verdict.subsidy_eur))}**")
         if verdict.subsidy_note:
-            st.caption(escape_md(verdict.subsidy_note))
+            paragraphs.append(_small(verdict.subsidy_note))
+    st.markdown("\n\n".join(paragraphs))
     for reason in verdict.reasons:
         if reason.effect == Effect.INELIGIBLE:
             reason_box(reason)
@@ -101,9 +109,10 @@ def eligibility_panel(
     if infos:
         with st.expander("Pour information"):
             for reason in infos:
-                st.markdown(escape_md(reason.message))
+                body = escape_md(reason.message)
                 if reason.sources:
-                    st.caption(escape_md(sources_text(reason.sources)))
+                    body += "\n\n" + _small(sources_text(reason.sources))
+                st.markdown(body)
 
 
 def _to_complete(

@@ -120,13 +120,13 @@ class StepForm:
         st.caption(escape_md(f"Candidature n° {self.record.id} — {name} — {self.call.short_title}"))
         steps_with_problems = {p.step for p in presentation.problems(self.verdict, self.call)}
         last = presentation.submit_step(self.call)
-        columns = st.columns(len(self.steps))
-        for column, (number, step) in zip(columns, enumerate(self.steps, 1), strict=True):
-            done = number not in steps_with_problems and number != last
-            icon = ":material/check_circle:" if done else ":material/radio_button_unchecked:"
-            if number == self.step:
-                icon = ":material/arrow_right:"
-            with column:
+        # One flex row, not columns: 6 elements instead of 11 on every rerun (issue 15).
+        with st.container(horizontal=True, horizontal_alignment="distribute", gap="small"):
+            for number, step in enumerate(self.steps, 1):
+                done = number not in steps_with_problems and number != last
+                icon = ":material/check_circle:" if done else ":material/radio_button_unchecked:"
+                if number == self.step:
+                    icon = ":material/arrow_right:"
                 step_link(
                     number,
                     self.record.id,
@@ -144,18 +144,20 @@ class StepForm:
 
     def _footer(self) -> None:
         st.divider()
-        left, right = st.columns(2)
-        # Short titles: a half column beside the panel cuts « Poste coordinateur » at 1280 px.
-        if self.step > 1:
-            with left:
+        # Previous at the left, next at the right; a flex row costs fewer elements than columns.
+        align = "distribute" if 1 < self.step < len(self.steps) else "right"
+        if self.step == len(self.steps):
+            align = "left"
+        with st.container(horizontal=True, horizontal_alignment=align):
+            # Short titles: beside the panel, « Poste coordinateur » is cut at 1280 px.
+            if self.step > 1:
                 step_link(
                     self.step - 1,
                     self.record.id,
                     label=f"Étape précédente : {self.steps[self.step - 2].short}",
                     icon=":material/arrow_back:",
                 )
-        if self.step < len(self.steps):
-            with right:
+            if self.step < len(self.steps):
                 step_link(
                     self.step + 1,
                     self.record.id,
