@@ -150,14 +150,16 @@ def rss_mb(pid: int) -> float:
 @dataclasses.dataclass
 class Stats:
     latencies: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    messages: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # per rerun
     errors: list[str] = dataclasses.field(default_factory=list)
     logins: list[float] = dataclasses.field(default_factory=list)
     measuring: bool = False
     interactions: int = 0
 
-    def record(self, kind: str, seconds: float) -> None:
+    def record(self, kind: str, seconds: float, messages: int) -> None:
         if self.measuring:
             self.latencies.setdefault(kind, []).append(seconds)
+            self.messages.setdefault(kind, []).append(messages)
             self.interactions += 1
 
     def error(self, message: str) -> None:
@@ -215,7 +217,7 @@ async def applicant(
                     page_name=STEP_PAGE_NAMES[step],
                     query_string=f"dossier={account.application_id}",
                 )
-                stats.record("étape suivante", seconds)
+                stats.record("étape suivante", seconds, client.messages)
                 continue
             path = rng.choice(EDITS[step])
             key = f"f:{account.application_id}:{path}"
@@ -227,7 +229,7 @@ async def applicant(
             else:
                 expected.saves += 1
                 expected.last[path] = value
-            stats.record("réponse modifiée", seconds)
+            stats.record("réponse modifiée", seconds, client.messages)
             edits += 1
     except (RunError, OSError) as exc:
         stats.error(f"{account.email}: {exc}")
@@ -256,7 +258,7 @@ async def bare_visitor(
                 break
             k += 1
             seconds = await client.rerun([text_state(client.widget(key="name").id, f"v{n}-{k}")])
-            stats.record("réponse modifiée", seconds)
+            stats.record("réponse modifiée", seconds, client.messages)
     except (RunError, OSError) as exc:
         stats.error(f"témoin {n}: {exc}")
     finally:
@@ -335,7 +337,8 @@ def summary(label: str, stats: Stats, seconds: float, users: int, mem_per_sessio
     for kind, values in sorted(stats.latencies.items()):
         print(
             f"    {kind:<28} n={len(values):<5} p50 {pct(values, 0.5) * 1000:5.0f} ms  "
-            f"p95 {pct(values, 0.95) * 1000:5.0f} ms"
+            f"p95 {pct(values, 0.95) * 1000:5.0f} ms  "
+            f"{statistics.median(stats.messages[kind]):.0f} messages/rerun"
         )
     if stats.logins:
         print(

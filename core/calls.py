@@ -196,6 +196,7 @@ class TargetRule(Strict):
 
 class DatedRule(Strict):
     date: dt.date
+    quote: str | None = None  # the call's own words for this date, quoted in the reason
     source: str
 
 

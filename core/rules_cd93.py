@@ -52,11 +52,11 @@ def _check_dates(check: shared._Check, app: Application, call: Call) -> None:
     if start is None or rules is None:
         return
     if start < rules.start_from.date:
+        quote = f" (« {rules.start_from.quote} »)" if rules.start_from.quote else ""
         check.reason(
             "project.start_too_early",
-            f"Le projet doit démarrer à partir du {format_date_fr(rules.start_from.date)} "
-            "(« à partir du troisième trimestre 2021 ») : choisissez une date de démarrage à "
-            "partir de ce jour.",
+            f"Le projet doit démarrer à partir du {format_date_fr(rules.start_from.date)}{quote} "
+            ": choisissez une date de démarrage à partir de ce jour.",
             [rules.start_from.source],
             Effect.INELIGIBLE,
             "project.start_date",

@@ -113,6 +113,19 @@ def test_start_date_from_1_july_2021_and_diagnoses_by_30_june_2022(cd93, start, 
         assert "Phasage du projet" in reason.sources[0]
 
 
+def test_the_start_date_reason_quotes_the_call_file(cd93):
+    start_from = cd93.project.start_from.model_copy(
+        update={"date": dt.date(2021, 9, 1), "quote": "dès la rentrée 2021"}
+    )
+    call = cd93.model_copy(
+        update={"project": cd93.project.model_copy(update={"start_from": start_from})}
+    )
+    verdict = verdict_of(call, **{"project.start_date": "2021-08-31"})
+    reason = next(r for r in verdict.reasons if r.code == "project.start_too_early")
+    assert "1er septembre 2021 (« dès la rentrée 2021 »)" in reason.message
+    assert "troisième trimestre" not in reason.message
+
+
 @pytest.mark.parametrize(
     ("budget", "expected"),
     [(187_500, Status.ELIGIBLE), (187_501, Status.INELIGIBLE)],  # 750 000 € / 4 EPT
