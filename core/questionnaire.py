@@ -202,6 +202,14 @@ def applicable(application: Application, call: Call) -> list[FormQuestion]:
     ]
 
 
+def asked(application: Application, call: Call, path: str) -> bool:
+    """Whether the call's questionnaire asks this question of this answer set."""
+    q = question(call, path)
+    return q is not None and (
+        not q.question.asked_when or holds(q.question.asked_when, application, call)
+    )
+
+
 def is_blank(question: FormQuestion, value: Any) -> bool:
     """An unanswered question; a checkbox (commitment) counts only once ticked."""
     if question.widget == "checkbox":

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from core import clock, identifiers, reference
+from core import clock, identifiers, questionnaire, reference
 from core.calls import get_call
 from core.db import ApplicationRow, AttachmentFileRow, AuditEventRow, SubmissionRow, UserRow
 from core.models import SNAPSHOT, Application, Status, Verdict
@@ -331,12 +331,18 @@ def unique_scope(data: Application) -> str:
     return str(value)[:UNIQUE_SCOPE_LENGTH] if value else ""
 
 
+COORDINATOR_COUNT = "posts.coordinator_count"
+
+
 def filter_columns(data: Application) -> dict[str, object]:
     """The answers copied into columns for filtering (only well-formed values)."""
     structure, posts = data.structure, data.posts
     coordinators = None  # unanswered
     if posts.coordinator_wanted is not None:
-        coordinators = (posts.coordinator_count or 0) if posts.coordinator_wanted else 0
+        # The count only where the questionnaire asks it (wanted, and offered by the call).
+        call = get_call(data.call_id) if data.call_id else None
+        counted = call is not None and questionnaire.asked(data, call, COORDINATOR_COUNT)
+        coordinators = (posts.coordinator_count or 0) if counted else 0
     siret = normalize_siret(structure.siret)
     department = reference.department(structure.department) if structure.department else None
     return {

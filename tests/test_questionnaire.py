@@ -296,3 +296,20 @@ def test_an_items_question_with_min_above_max_names_the_key(tmp_path):
     )
     with pytest.raises(QuestionnaireFileError, match="min_items dépasse max_items"):
         load_questionnaire_file(edited)
+
+
+def test_the_coordinators_column_counts_only_where_the_questionnaire_asks(edited):
+    # The listing's « Dont coordinateurs » follows the question's condition, not its own rule.
+    edited.replace(
+        "    column: \"Dont coordinateurs\"\n    required: true\n"
+        "    asked_when: {posts.coordinator_wanted: true, call.offers_coordinator: true}\n",
+        "    column: \"Dont coordinateurs\"\n    required: true\n"
+        "    asked_when: {posts.coordinator_wanted: true, structure.france_services: true}\n",
+    )
+    wanted = {"posts.coordinator_wanted": True, "posts.coordinator_count": 2}
+    with_fs = _app(**wanted, **{"structure.france_services": True})
+    without_fs = _app(**wanted, **{"structure.france_services": False})
+    assert storage.filter_columns(with_fs)["coordinator_count"] == 2
+    assert storage.filter_columns(without_fs)["coordinator_count"] == 0
+    unanswered = _app(**{"posts.coordinator_wanted": None})
+    assert storage.filter_columns(unanswered)["coordinator_count"] is None
