@@ -301,9 +301,9 @@ def test_an_items_question_with_min_above_max_names_the_key(tmp_path):
 def test_the_coordinators_column_counts_only_where_the_questionnaire_asks(edited):
     # The listing's « Dont coordinateurs » follows the question's condition, not its own rule.
     edited.replace(
-        "    column: \"Dont coordinateurs\"\n    required: true\n"
+        '    column: "Dont coordinateurs"\n    required: true\n'
         "    asked_when: {posts.coordinator_wanted: true, call.offers_coordinator: true}\n",
-        "    column: \"Dont coordinateurs\"\n    required: true\n"
+        '    column: "Dont coordinateurs"\n    required: true\n'
         "    asked_when: {posts.coordinator_wanted: true, structure.france_services: true}\n",
     )
     wanted = {"posts.coordinator_wanted": True, "posts.coordinator_count": 2}
