@@ -7,6 +7,7 @@ import streamlit as st
 from core import questionnaire
 from pages.components import escape_md
 from pages.step_form import StepForm
+from pages.step_widgets import ask
 
 
 def render_step(number: int) -> None:
@@ -33,4 +34,4 @@ def render_step(number: int) -> None:
             if question.question.section and question.question.section != section:
                 section = question.question.section
                 st.subheader(section, anchor=False)
-            form.ask(question)
+            ask(form, question)

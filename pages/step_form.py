@@ -12,28 +12,14 @@ from typing import Any
 
 import streamlit as st
 
-from core import attachments, clock, journey, presentation, questionnaire
+from core import clock, journey, presentation, questionnaire
 from core.calls import Call, get_call
-from core.formatting import describe_attachment, format_bool_fr
-from core.models import AttachmentRef
 from core.questionnaire import FormQuestion
 from core.storage import DuplicateApplication, NotFound, Role, StaleVersion, User
 from pages import components
 from pages.components import escape_md
 from pages.eligibility_panel import eligibility_panel, reason_box
 from pages.step_nav import HOME_PAGE, current_dossier, forget_dossier, step_link
-
-
-def _text_in(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _text_out(value: Any) -> str | None:
-    return (value or "").strip() or None
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 class StepForm:
@@ -218,11 +204,11 @@ class StepForm:
             state[key] = shown
         value = from_widget(widget(label, key=key, disabled=self.read_only, **kwargs))
         if not self.read_only and not self.stale and value != from_widget(shown):
-            self._save(path, value)
-        self._messages(path)
+            self.save(path, value)
+        self.messages(path)
         return value
 
-    def _save(self, path: str, value: Any) -> None:
+    def save(self, path: str, value: Any) -> None:
         try:
             with components.db() as session:
                 self.record, self.verdict = journey.update_draft(
@@ -234,10 +220,7 @@ class StepForm:
                     today=self.today,
                 )
         except StaleVersion as exc:  # includes AlreadySubmitted
-            # Rerun against the stored version; the stale path tells the user what was lost.
-            st.session_state[self._notice_key] = str(exc)
-            st.session_state[self._version_key] = -1
-            st.rerun()
+            self.resync(str(exc))
         except DuplicateApplication as exc:
             self.errors[path] = (str(exc), exc.existing_id)
         except journey.InvalidAnswer as exc:
@@ -245,7 +228,7 @@ class StepForm:
         else:
             self._remember()
 
-    def _messages(self, path: str) -> None:
+    def messages(self, path: str) -> None:
         if path in self.errors:
             message, existing_id = self.errors[path]
             # The verdict still judges the stored answer, so its messages would mislead here.
@@ -261,279 +244,8 @@ class StepForm:
         for reason in presentation.field_reasons(self.verdict, path):
             reason_box(reason)
 
-    # --- one question, whatever its widget --------------------------------------------------
-
-    def ask(self, question: FormQuestion) -> Any:
-        """Render the question's widget as the questionnaire describes it."""
-        q, call = question.question, self.call
-        help_text = questionnaire.help_text(question, call, self.record.data)
-        common: dict[str, Any] = {"help": None if q.help_as_caption else help_text}
-        placeholder = questionnaire.placeholder(question, call)
-        if q.widget in ("text", "long_text"):
-            widget = st.text_input if q.widget == "text" else st.text_area
-            if placeholder:
-                common["placeholder"] = placeholder
-            value = self.bind(question, widget, _text_in, _text_out, **common)
-        elif q.widget == "number":
-            value = self.bind(
-                question,
-                st.number_input,
-                _same,
-                lambda v: None if v is None else int(v),
-                value=None,
-                step=1,
-                min_value=int(q.min) if q.min is not None else None,
-                max_value=int(q.max) if q.max is not None else None,
-                **common,
-            )
-        elif q.widget == "yes_no":
-            value = self.bind(
-                question,
-                st.radio,
-                _same,
-                _same,
-                options=[True, False],
-                format_func=format_bool_fr,
-                index=None,
-                horizontal=True,
-                **common,
-            )
-        elif q.widget == "choice":
-            value = self._choice(question, common)
-        elif q.widget == "multi":
-            options = questionnaire.options(question, call)
-            value = self.bind(
-                question,
-                st.multiselect,
-                lambda v: [x for x in (v or []) if x in options],
-                lambda v: list(v or []),
-                options=options,
-                format_func=lambda v: questionnaire.option_label(question, call, v),
-                placeholder=q.empty or "Choisissez dans la liste",
-                **common,
-            )
-        elif q.widget == "date":
-            value = self.bind(
-                question, st.date_input, _same, _same, value=None, format="DD/MM/YYYY", **common
-            )
-        elif q.widget == "checkbox":
-            # The call's own text (trusted data), wrapped in full: every word of a commitment
-            # must be readable before ticking it.
-            value = self.bind(question, st.checkbox, bool, bool, wrap=True, **common)
-        elif q.widget == "items":
-            return self._items(question, help_text)
-        elif q.widget == "file":
-            value = self._file(question, help_text)
-        else:  # a widget kind the schema knows and this portal does not render yet
-            st.warning(
-                escape_md(f"{question.label} : cette réponse ne peut pas encore être saisie ici."),
-                icon=":material/construction:",
-            )
-            return None
-        if q.help_as_caption and help_text:
-            st.caption(escape_md(help_text))
-        return value
-
-    # --- files ------------------------------------------------------------------------------
-
-    def _file(self, question: FormQuestion, help_text: str | None) -> AttachmentRef | None:
-        """The stored file (name, size, type) with « Remplacer » and « Retirer », or an
-        uploader; a refused file gets its French message and the stored one is kept."""
-        ident = attachments.attachment_id(question)
-        stored = self.record.data.attachments.get(ident)
-        state = st.session_state
-        base = f"{self.key(question.path)}"
-        replacing_key, round_key, refused_key = (
-            f"{base}:replace",
-            f"{base}:round",
-            f"{base}:refused",
-        )
-        with st.container(border=True):
-            st.markdown(f"**{escape_md(question.label)}**")
-            if help_text:
-                st.caption(escape_md(help_text))
-            if stored is not None:
-                st.markdown(
-                    ":material/attach_file: Fichier joint : "
-                    + escape_md(describe_attachment(stored))
-                )
-            elif self.read_only:
-                st.markdown("Aucun fichier joint.")
-            if self.read_only:
-                return stored
-            done = state.pop(f"{base}:done", None)
-            if done:
-                st.success(escape_md(done), icon=":material/check_circle:")
-            if stored is not None and not state.get(replacing_key):
-                with st.container(horizontal=True):
-                    replace = st.button(
-                        "Remplacer", key=f"{base}:replace_button", icon=":material/sync:"
-                    )
-                    remove = st.button("Retirer", key=f"{base}:remove", icon=":material/delete:")
-                if replace:
-                    state[replacing_key] = True
-                    st.rerun()
-                if remove:
-                    self._store_or_remove(question, ident, None, None)
-                self._messages(question.path)
-                return stored
-            kinds = attachments.kinds_of(question)
-            uploaded = st.file_uploader(
-                "Choisir le fichier" if stored is None else "Choisir le nouveau fichier",
-                type=[ext.lstrip(".") for kind in kinds for ext in kind.extensions],
-                key=f"{base}:upload:{state.get(round_key, 0)}",
-                max_upload_size=max(1, attachments.max_bytes_of(question) // 2**20),
-            )
-            refused = state.get(refused_key)
-            if uploaded is not None and (refused is None or refused[0] != uploaded.file_id):
-                state.pop(refused_key, None)
-                self._store_or_remove(
-                    question, ident, uploaded.name, uploaded.getvalue(), uploaded.file_id
-                )
-                refused = state.get(refused_key)
-            if refused is not None and uploaded is not None and refused[0] == uploaded.file_id:
-                kept = " Le fichier déjà joint est conservé." if stored is not None else ""
-                st.error(escape_md(refused[1] + kept), icon=":material/error:")
-            if stored is not None and st.button("Annuler", key=f"{base}:cancel"):
-                state.pop(replacing_key, None)
-                state.pop(refused_key, None)
-                st.rerun()
-            self._messages(question.path)
-        return stored
-
-    def _store_or_remove(
-        self,
-        question: FormQuestion,
-        ident: str,
-        filename: str | None,
-        content: bytes | None,
-        file_id: str | None = None,
-    ) -> None:
-        """Store the uploaded file (or remove the stored one when content is None), then rerun
-        to show the stored state; a refusal is kept for this very upload."""
-        base = self.key(question.path)
-        try:
-            with components.db() as session:
-                if content is None:
-                    attachments.remove(
-                        session=session,
-                        user=self.user,
-                        application_id=self.record.id,
-                        attachment=ident,
-                        expected_version=self.record.version,
-                        today=self.today,
-                    )
-                    done = f"Le fichier de « {question.label} » a été retiré."
-                else:
-                    record, _ = attachments.store(
-                        session=session,
-                        user=self.user,
-                        application_id=self.record.id,
-                        attachment=ident,
-                        filename=filename or "",
-                        content=content,
-                        expected_version=self.record.version,
-                        today=self.today,
-                    )
-                    ref = record.data.attachments[ident]
-                    done = f"Fichier joint : {describe_attachment(ref)}."
-        except attachments.AttachmentRefused as exc:
-            st.session_state[f"{base}:refused"] = (file_id, str(exc))
-            return
-        except StaleVersion as exc:  # includes AlreadySubmitted
-            st.session_state[self._notice_key] = str(exc)
-            st.session_state[self._version_key] = -1
-            st.rerun()
-        state = st.session_state
-        state[f"{base}:done"] = done
-        state.pop(f"{base}:replace", None)
-        state[f"{base}:round"] = state.get(f"{base}:round", 0) + 1  # a fresh, empty uploader
+    def resync(self, notice: str) -> None:
+        """Rerun against the stored version; the stale path tells the user what was lost."""
+        st.session_state[self._notice_key] = notice
+        st.session_state[self._version_key] = -1
         st.rerun()
-
-    def _choice(self, question: FormQuestion, common: dict[str, Any]) -> Any:
-        options = questionnaire.options(question, self.call)
-        kwargs: dict[str, Any] = dict(common)
-        if question.question.radio:
-            kwargs["horizontal"] = True
-        else:
-            kwargs["placeholder"] = "Choisissez dans la liste"
-        return self.bind(
-            question,
-            st.radio if question.question.radio else st.selectbox,
-            lambda v: v if v in options else None,
-            _same,
-            options=options,
-            format_func=lambda v: questionnaire.option_label(question, self.call, v),
-            index=None,
-            **kwargs,
-        )
-
-    # --- a list of items (consortium partners…): rows of fields, added and removed ----------
-
-    def _items(self, question: FormQuestion, help_text: str | None) -> list[dict[str, Any]]:
-        """Rows of the question's fields; every change saves the whole list, like any answer."""
-        q, path = question.question, question.path
-        prefix = self.key(path)
-        state = st.session_state
-        stored = [_row(item, q.fields) for item in questionnaire.value_at(self.data, path) or []]
-        st.markdown(f"**{escape_md(question.label)}**")
-        if help_text:
-            st.caption(escape_md(help_text))
-        rows: list[dict[str, Any]] = []
-        removed: int | None = None
-        for index, row in enumerate(stored):
-            with st.container(border=True):
-                # Two fields a line (a last odd one on its own): each value stays readable.
-                pairs, odd = divmod(len(q.fields), 2)
-                columns = [c for _ in range(pairs) for c in st.columns(2)]
-                columns += [st.container() for _ in range(odd)]
-                typed: dict[str, Any] = {}
-                for column, field in zip(columns, q.fields, strict=False):
-                    key = f"{prefix}:{index}:{field.key}"
-                    if self.read_only or self.stale or key not in state:
-                        state[key] = _text_in(row.get(field.key))
-                    label = f"{field.label} (n° {index + 1})"
-                    typed[field.key] = _text_out(
-                        column.text_input(label, key=key, disabled=self.read_only, max_chars=500)
-                    )
-                rows.append(typed)
-                if not self.read_only and st.button(
-                    f"Retirer la ligne n° {index + 1}",
-                    key=f"{prefix}:{index}:remove",
-                    icon=":material/delete:",
-                ):
-                    removed = index
-        full = q.max_items is not None and len(stored) >= q.max_items
-        added = not self.read_only and st.button(
-            q.add_label, key=f"{prefix}:add", icon=":material/add:", disabled=full
-        )
-        if q.min_items or q.max_items:
-            st.caption(escape_md(_items_bounds(q.min_items, q.max_items)))
-        if self.read_only or self.stale:
-            self._messages(path)
-            return stored
-        if removed is not None or added:
-            if removed is not None:
-                rows.pop(removed)
-            else:
-                rows.append({field.key: None for field in q.fields})
-            self._save(path, rows)
-            for key in [k for k in state if isinstance(k, str) and k.startswith(prefix + ":")]:
-                del state[key]  # the rows moved: refill every field from the saved list
-            if path not in self.errors:
-                st.rerun()
-        elif rows != stored:
-            self._save(path, rows)
-        self._messages(path)
-        return rows
-
-
-def _row(item: Any, fields: list) -> dict[str, Any]:
-    read = item.get if isinstance(item, dict) else lambda name: getattr(item, name, None)
-    return {field.key: read(field.key) for field in fields}
-
-
-def _items_bounds(low: int | None, high: int | None) -> str:
-    if low and high:
-        return f"Au moins {low}, au plus {high}."
-    return f"Au moins {low}." if low else f"Au plus {high}."
