@@ -76,7 +76,7 @@ def start_preparation(url: str, demo_mode: bool) -> Future[bool]:
     """
     from core import warmup
 
-    return warmup.start(url, demo_mode)
+    return warmup.start(url, demo_mode, then=components.warm_streamlit)
 
 
 PREFECT_SHEET = "pages/reviewer_prefect.py"

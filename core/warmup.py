@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 
 
@@ -47,10 +48,11 @@ def warm_caches() -> None:
     questionnaire.check_all()
 
 
-def start(url: str, demo_mode: bool) -> Future[bool]:
+def start(url: str, demo_mode: bool, then: Callable[[], None] | None = None) -> Future[bool]:
     """Start in a background thread; the future is done once the database is ready.
 
-    The caches are warmed afterwards in the same thread: a failure there only costs speed.
+    The caches are warmed afterwards in the same thread, then `then` runs (the pages' own
+    warm-up): a failure there only costs speed.
     """
     ready: Future[bool] = Future()
 
@@ -62,6 +64,8 @@ def start(url: str, demo_mode: bool) -> Future[bool]:
             return
         try:
             warm_caches()
+            if then is not None:
+                then()
         except Exception:
             logging.getLogger(__name__).exception("Préchauffage des caches interrompu")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from pathlib import Path
 
 import pytest
@@ -90,5 +91,25 @@ def test_preparation_purges_ended_logins_and_old_failed_logins(tmp_path):
         with session_scope(engine) as session:
             assert session.scalar(select(func.count()).select_from(LoginSessionRow)) == 0
             assert session.scalar(select(func.count()).select_from(LoginThrottleRow)) == 0
+    finally:
+        dispose_engine(url)
+
+
+def test_the_pages_warm_up_runs_after_the_database_and_cannot_fail_it(tmp_path):
+    url = f"sqlite:///{(tmp_path / 'cnfs.sqlite3').as_posix()}"
+    ran = []
+
+    def pages_warm_up() -> None:
+        ran.append(inspect(get_engine(url)).has_table("applications"))
+        raise RuntimeError("a library moved")  # only costs speed: logged, not raised
+
+    try:
+        ready = warmup.start(url, demo_mode=False, then=pages_warm_up)
+        assert ready.result(timeout=120) is False
+        for _ in range(600):
+            if ran:
+                break
+            time.sleep(0.1)
+        assert ran == [True]
     finally:
         dispose_engine(url)
