@@ -12,11 +12,10 @@ import dataclasses
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Sequence
-from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
+import xlsxwriter
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -109,98 +108,35 @@ def listing_csv(frame: pd.DataFrame) -> bytes:
     return french_csv(out)
 
 
-# --- Streaming XLSX writer for long listings ------------------------------------------------
-# openpyxl builds an XML element per cell: about 20 µs each, 12 s or more for 35,000 rows of
-# 17 columns on this project's machines. A listing needs no more than text, integers, dates
-# and two number formats, so its sheet is written here as plain SpreadsheetML (ECMA-376), with
-# inline strings; tests read the result back with openpyxl.
+# --- XLSX listing ---------------------------------------------------------------------------
+# XlsxWriter in constant_memory mode: each row goes to a temporary file as soon as the next one
+# starts, strings inline, so 35,000 rows of 20 columns never sit in memory as cell objects
+# (openpyxl builds one per cell: 12 s or more for such a listing on this project's machines).
+# Rows must therefore be written in order, top to bottom.
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_STYLE_HEADER, _STYLE_DATE, _STYLE_EUR = 1, 2, 3
-_SML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
-_PKG = "http://schemas.openxmlformats.org/package/2006/"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_CONTENT_TYPES = (
-    f'{_XML_DECL}<Types xmlns="{_PKG}content-types">'
-    '<Default Extension="rels" '
-    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    f'<Override PartName="/xl/workbook.xml" ContentType="{_SML}sheet.main+xml"/>'
-    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_SML}worksheet+xml"/>'
-    f'<Override PartName="/xl/styles.xml" ContentType="{_SML}styles+xml"/>'
-    "</Types>"
-)
-_ROOT_RELS = (
-    f'{_XML_DECL}<Relationships xmlns="{_PKG}relationships">'
-    f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
-    "</Relationships>"
-)
-_WORKBOOK_RELS = (
-    f'{_XML_DECL}<Relationships xmlns="{_PKG}relationships">'
-    f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-    f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/>'
-    "</Relationships>"
-)
-_STYLES = (
-    f"{_XML_DECL}"
-    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="dd/mm/yyyy hh:mm"/>'
-    '<numFmt numFmtId="165" formatCode="#,##0 &quot;€&quot;"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    "</cellXfs>"
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>"
-)
+# Control characters (but tab and newlines) and U+FFFE, U+FFFF are dropped from texts, as before:
+# XlsxWriter would write the last two as they are (no spreadsheet could open the file) and the
+# others as Excel's _x0001_ escapes, which some readers show as typed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_LISTING_WIDTHS = {"Nom de la structure": 45, "Appel": 32, "Type de structure": 32, "Région": 26}
+LISTING_DATE_FORMAT = "dd/mm/yyyy hh:mm"
+LISTING_EUR_FORMAT = '#,##0 "€"'
 
 
-def _xml_text(value: str) -> str:
-    return xml_escape(_XML_ILLEGAL.sub("", value))
-
-
-def _workbook_xml(sheet_title: str) -> str:
-    return (
-        f"{_XML_DECL}"
-        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        f'xmlns:r="{_REL}">'
-        f'<sheets><sheet name="{xml_escape(sheet_title, {chr(34): "&quot;"})}" sheetId="1" '
-        'r:id="rId1"/></sheets></workbook>'
-    )
-
-
-def _column_cells(series: pd.Series, letter: str, kind: str) -> list[str]:
-    """The <c> elements of one column, row 2 onwards ("" for an empty cell)."""
-    cells: list[str] = []
-    for row, value in enumerate(series.tolist(), start=2):
-        if value is None or value is pd.NA or value is pd.NaT:
-            cells.append("")
-        elif kind == "date":
-            serial = (value.to_pydatetime() - _EXCEL_EPOCH) / dt.timedelta(days=1)
-            cells.append(f'<c r="{letter}{row}" s="{_STYLE_DATE}"><v>{serial!r}</v></c>')
-        elif kind == "eur":
-            cells.append(f'<c r="{letter}{row}" s="{_STYLE_EUR}"><v>{int(value)}</v></c>')
-        elif kind == "int":
-            cells.append(f'<c r="{letter}{row}"><v>{int(value)}</v></c>')
-        else:
-            cells.append(
-                f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">'
-                f"{_xml_text(str(value))}</t></is></c>"
-            )
-    return cells
+def _listing_cells(series: pd.Series, kind: str) -> list[object]:
+    """Values of one column as written: None for an empty cell, str, int or Excel serial."""
+    if kind == "date":
+        serials = (series - pd.Timestamp(1899, 12, 30)) / pd.Timedelta(days=1)
+        return [None if pd.isna(v) else float(v) for v in serials.tolist()]
+    values = series.tolist()
+    if kind == "text":
+        return [None if v is None or v is pd.NA else _NOT_XML.sub("", str(v)) for v in values]
+    return [None if v is None or v is pd.NA else int(v) for v in values]
 
 
 def listing_xlsx(frame: pd.DataFrame, *, title: str = "Candidatures") -> bytes:
-    """XLSX of the listing: bold frozen header, filters, dates and euros as numbers."""
+    """XLSX of the listing: bold frozen header, filters, dates and euros as numbers; every text
+    is written as text (a name typed « =HYPERLINK(…) » stays a name, never a formula or link)."""
     out = _french_listing(frame)
     headers = list(out.columns)
     kinds = {
@@ -208,51 +144,42 @@ def listing_xlsx(frame: pd.DataFrame, *, title: str = "Candidatures") -> bytes:
         LISTING_COLUMNS_FR["opinion_at"]: "date",
         LISTING_COLUMNS_FR["requested_eur"]: "eur",
     }
-    letters = [get_column_letter(i) for i in range(1, len(headers) + 1)]
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "constant_memory": True,
+            "in_memory": False,  # in_memory would turn constant_memory off
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    formats = {
+        "header": workbook.add_format({"bold": True}),
+        "date": workbook.add_format({"num_format": LISTING_DATE_FORMAT}),
+        "eur": workbook.add_format({"num_format": LISTING_EUR_FORMAT}),
+    }
+    sheet = workbook.add_worksheet(title[:31])
+    sheet.freeze_panes(1, 0)
+    for col, header in enumerate(headers):
+        sheet.set_column(col, col, _LISTING_WIDTHS.get(header, 16))
+    sheet.autofilter(0, 0, len(out), len(headers) - 1)
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, header, formats["header"])
+    # (column, writer, format, values): write_string and write_number, never the guessing write().
     columns = []
-    for header, letter in zip(headers, letters, strict=True):
+    for col, header in enumerate(headers):
         series = out[header]
         kind = kinds.get(header) or ("text" if series.dtype == "string" else "int")
-        columns.append(_column_cells(series, letter, kind))
-    widths = {"Nom de la structure": 45, "Appel": 32, "Type de structure": 32, "Région": 26}
-    last = f"{letters[-1]}{len(out) + 1}"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        zf.writestr("_rels/.rels", _ROOT_RELS)
-        zf.writestr("xl/workbook.xml", _workbook_xml(title[:31]))
-        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        zf.writestr("xl/styles.xml", _STYLES)
-        with zf.open("xl/worksheets/sheet1.xml", "w") as sheet:
-            head = (
-                f"{_XML_DECL}"
-                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                f'<dimension ref="A1:{last}"/>'
-                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-                'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-                "<cols>"
-                + "".join(
-                    f'<col min="{i}" max="{i}" width="{widths.get(h, 16)}" customWidth="1"/>'
-                    for i, h in enumerate(headers, start=1)
-                )
-                + "</cols><sheetData>"
-                + '<row r="1">'
-                + "".join(
-                    f'<c r="{letter}1" t="inlineStr" s="{_STYLE_HEADER}"><is><t>'
-                    f"{_xml_text(h)}</t></is></c>"
-                    for letter, h in zip(letters, headers, strict=True)
-                )
-                + "</row>"
-            )
-            sheet.write(head.encode("utf-8"))
-            chunk: list[str] = []
-            for row, cells in enumerate(zip(*columns, strict=True), start=2):
-                chunk.append(f'<row r="{row}">{"".join(cells)}</row>')
-                if len(chunk) == 2_000:
-                    sheet.write("".join(chunk).encode("utf-8"))
-                    chunk = []
-            sheet.write("".join(chunk).encode("utf-8"))
-            sheet.write(f'</sheetData><autoFilter ref="A1:{last}"/></worksheet>'.encode())
+        writer = sheet.write_string if kind == "text" else sheet.write_number
+        columns.append((col, writer, formats.get(kind), _listing_cells(series, kind)))
+    for row in range(1, len(out) + 1):
+        for col, writer, cell_format, values in columns:
+            value = values[row - 1]
+            if value is not None:
+                writer(row, col, value, cell_format)
+    workbook.close()
     return buffer.getvalue()
 
 

@@ -79,6 +79,37 @@ def test_csv_and_xlsx_keep_formulas_inert(session, reviewer, applicant):
     assert cell.value == '=HYPERLINK("http://x","y")'
 
 
+HOSTILE_NAMES = (
+    '=HYPERLINK("http://x","y")',
+    "@SUM(A1:A9)",
+    "+33 1 23 45 67 89",
+    "-2+3",
+    "https://exemple.fr/inscription",
+)
+
+
+def test_xlsx_writes_hostile_names_as_text_and_figures_as_numbers(session, reviewer, applicant):
+    for n, name in enumerate(HOSTILE_NAMES, start=20):
+        make_application(session, applicant, n, **{"structure.name": name})
+    content, count = export_listing(
+        session=session, user=reviewer, filters=ReviewFilters(), fmt="xlsx"
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert count == len(HOSTILE_NAMES) == ws.max_row - 1
+    name_col = HEADERS.index("Nom de la structure") + 1
+    cells = [ws.cell(row, name_col) for row in range(2, ws.max_row + 1)]
+    # Read back as typed: text, never a formula, a link or a number.
+    assert sorted(c.value for c in cells) == sorted(HOSTILE_NAMES)
+    assert {c.data_type for c in cells} == {"s"}
+    assert all(c.hyperlink is None for c in cells)
+    for header in ("N° de candidature", "Postes demandés", "Montant demandé (€)"):
+        column = [ws.cell(row, HEADERS.index(header) + 1) for row in range(2, ws.max_row + 1)]
+        assert {c.data_type for c in column} == {"n"}, header
+        assert all(isinstance(c.value, int) for c in column), header
+    eur = ws.cell(2, HEADERS.index("Montant demandé (€)") + 1)
+    assert eur.value > 0 and eur.number_format == '#,##0 "€"'
+
+
 def test_xlsx_listing_reads_back(session, reviewer, apps):
     content, count = export_listing(
         session=session, user=reviewer, filters=ReviewFilters(), fmt="xlsx"
