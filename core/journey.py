@@ -1,7 +1,8 @@
-"""The applicant's journey as plain Python: open, update and submit a draft, render its PDF.
+"""The applicant's journey as plain Python: open, update, move and submit a draft, render its PDF.
 
 Pages call these functions and render what they return; nothing here knows about Streamlit.
-What to say about a draft (problems by step, next step, recap) is core.presentation's.
+What to say in French (refusals, the calls' dates, problems by step, next step, the PDF's file
+name) is core.presentation's.
 """
 
 from __future__ import annotations
@@ -13,24 +14,17 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from core import clock, mail_events, pdf, questionnaire, rules, storage
+from core import clock, mail_events, pdf, presentation, questionnaire, rules, storage
 from core.calls import Call, get_call, load_calls
-from core.formatting import format_date_fr, format_int
 from core.models import Application, Declaration, Verdict
-from core.presentation import NextStep, next_step
 from core.storage import ApplicationRecord, SubmissionRecord, User
 
 
 class CallNotOpen(Exception):
+    """The call does not take applications today (not yet open, or closed)."""
+
     def __init__(self, call: Call, today: dt.date) -> None:
-        if today < call.opens_on:
-            text = f"ouvre le {format_date_fr(call.opens_on)}"
-        else:
-            text = f"est clos depuis le {format_date_fr(call.closes_on or today)}"
-        super().__init__(
-            f"L'appel « {call.short_title} » {text} : aucune candidature ne peut y "
-            "être créée aujourd'hui."
-        )
+        super().__init__(presentation.call_not_open_text(call, today))
 
 
 class InvalidAnswer(ValueError):
@@ -42,49 +36,7 @@ class InvalidAnswer(ValueError):
         too_long: dict[str, tuple[int, int]] | None = None,
         call_id: str | None = None,
     ):
-        too_long = too_long or {}
-        call = load_calls().get(call_id or "")
-
-        def label(path: str) -> str:
-            return questionnaire.label_of(call, path) if call else path
-
-        parts = [
-            f"« {label(p)} » accepte au plus {format_int(limit)} caractères (vous en "
-            f"avez saisi {format_int(typed)}) : raccourcissez le texte pour qu'il soit enregistré."
-            for p, (limit, typed) in too_long.items()
-        ]
-        others = [p for p in paths if p not in too_long]
-        if others:
-            labels = ", ".join(f"« {label(p)} »" for p in others)
-            parts.append(
-                f"Réponse impossible à enregistrer pour {labels} : saisissez-la à nouveau."
-            )
-        super().__init__(" ".join(parts))
-
-
-class CallOverview(NamedTuple):
-    call: Call
-    is_open: bool
-    text: str  # French, e.g. "Ouvert depuis le 17 novembre 2020. Dépôt au fil de l'eau."
-
-
-def calls_overview(today: dt.date) -> list[CallOverview]:
-    """Every call with whether it is open today, in plain French."""
-    result = []
-    for call in load_calls().values():
-        is_open = call.is_open(today)
-        if today < call.opens_on:
-            text = f"Ouvrira le {format_date_fr(call.opens_on)}."
-        elif call.closes_on and today > call.closes_on:
-            text = f"Clos depuis le {format_date_fr(call.closes_on)}."
-        else:
-            text = f"Ouvert depuis le {format_date_fr(call.opens_on)}."
-            if call.closes_on:
-                text += f" Clôture le {format_date_fr(call.closes_on)}."
-            if call.closing_note:
-                text += f" {call.closing_note}"
-        result.append(CallOverview(call, is_open, text))
-    return result
+        super().__init__(presentation.invalid_answer_text(paths, too_long or {}, call_id))
 
 
 def open_draft(
@@ -117,12 +69,12 @@ def load(
 
 def overview(
     *, session: Session, user: User, today: dt.date
-) -> list[tuple[ApplicationRecord, Verdict, NextStep]]:
+) -> list[tuple[ApplicationRecord, Verdict, presentation.NextStep]]:
     """The user's applications, each with its verdict and what to do next."""
     result = []
     for record in storage.list_applications(session=session, user=user):
         verdict = verdict_for(record, today)
-        result.append((record, verdict, next_step(record, verdict)))
+        result.append((record, verdict, presentation.next_step(record, verdict)))
     return result
 
 
@@ -175,14 +127,11 @@ def update_draft(
     expected_version: int,
     today: dt.date,
 ) -> tuple[ApplicationRecord, Verdict]:
-    """Save changed answers on top of the stored draft; StaleVersion if someone saved since."""
-    record = storage.get_application(session=session, user=user, application_id=application_id)
-    if not user.can_write(record):
-        raise storage.Forbidden()  # even a change that would save nothing
-    if record.status != "draft":
-        raise storage.AlreadySubmitted()
-    if record.version != expected_version:
-        raise storage.StaleVersion()
+    """Save changed answers on top of the stored draft; StaleVersion if someone saved since.
+    Refusals come first, even for a change that would save nothing."""
+    record = writable_draft(
+        session=session, user=user, application_id=application_id, expected_version=expected_version
+    )
     data = apply_changes(record.data, changes)
     call = get_call(record.call_id)
     verdict = rules.evaluate(data, call, today)
@@ -286,19 +235,7 @@ class DeclarationMissing(Exception):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__("Avant de déposer : " + " ; ".join(problems) + ".")
-
-
-def declaration_problems(declaration: Declaration) -> list[str]:
-    """What the deposit's declaration still lacks, in French (empty when it is complete)."""
-    problems = []
-    if not declaration.signatory_name:
-        problems.append("indiquez le nom et le prénom de la personne qui dépose")
-    if not declaration.signatory_role:
-        problems.append("indiquez sa fonction")
-    if not declaration.certified:
-        problems.append("cochez la case de certification")
-    return problems
+        super().__init__(presentation.declaration_missing_text(problems))
 
 
 def submit(
@@ -320,7 +257,7 @@ def submit(
     record = storage.get_application(session=session, user=user, application_id=application_id)
     if record.status != "draft":
         raise storage.AlreadySubmitted()
-    problems = declaration_problems(declaration)
+    problems = presentation.declaration_problems(declaration)
     if problems:
         raise DeclarationMissing(problems)
     call = get_call(record.call_id)
@@ -378,12 +315,6 @@ def pdf_for(
         return _submission_pdf(record.submission, call)
     verdict = rules.evaluate(record.data, call, today)
     return pdf.render_application(record.data, verdict, call, generated_at=now)
-
-
-def pdf_filename(record: ApplicationRecord) -> str:
-    if record.submission is not None:
-        return f"{record.submission.dossier_number}.pdf"
-    return f"candidature-{record.id}-brouillon.pdf"
 
 
 def can_submit(record: ApplicationRecord, verdict: Verdict) -> bool:

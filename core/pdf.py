@@ -1,75 +1,47 @@
 """Application PDF: one PDF/A-2B document per application, byte-identical for the same input.
 
 Its sections and questions come from the questionnaire (core.questionnaire.document); the
-layout primitives are core.pdf_layout's.
+layout primitives are core.pdf_layout's, the fonts core.pdf_fonts', the subsidy and verdict
+sections core.pdf_verdict's, the metadata core.pdf_metadata's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
-import fpdf
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap
 
 from core import questionnaire
 from core.calls import Call
-from core.formatting import (
-    EFFECT_LABELS_FR,
-    NOT_ANSWERED,
-    count_fr,
-    format_date_fr,
-    format_datetime_fr,
-    format_eur,
-    to_paris,
-)
-from core.models import STATUS_LABELS_FR, Application, AttachmentRef, Declaration, Status, Verdict
+from core.formatting import NOT_ANSWERED, count_fr, format_datetime_fr
+from core.models import Application, AttachmentRef, Declaration, Status, Verdict
+from core.pdf_fonts import FAMILY, install_fonts, printable
 from core.pdf_layout import (
     DRAFT_LABEL,
-    FAMILY,
-    GREEN,
     GREY,
     INK,
-    LABEL_W,
     MARGIN_BOTTOM,
     MARGIN_TOP,
     MARGIN_X,
-    ORANGE,
     PAGE_COUNT_ALIAS,
     RED,
-    REPLACEMENT,
     SMALL_PT,
     Cell,
     Document,
     Renderer,
-    install_fonts,
-    pdf_sha256,
-    printable,
-    visual_order,
 )
+from core.pdf_metadata import set_metadata
+from core.pdf_verdict import STATUS_COLOURS, subsidy_section, verdict_section
 
-__all__ = [
-    "DRAFT_LABEL",
-    "REPLACEMENT",
-    "pdf_sha256",
-    "printable",
-    "render_application",
-    "visual_order",
-]
 ACCEPTED = "✓ accepté"
 NOT_ACCEPTED = "✗ non accepté"
-CREATOR = "Portail de candidature Conseillers numériques France Services"
-STATUS_COLOURS = {
-    Status.ELIGIBLE: GREEN,
-    Status.INELIGIBLE: RED,
-    Status.TO_EXAMINE: ORANGE,
-    Status.INCOMPLETE: GREY,
-}
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # Naive datetimes are Paris time, like everywhere else in the project.
-    return to_paris(moment).astimezone(dt.UTC)
+def pdf_sha256(data: bytes) -> str:
+    """Hex SHA-256 of a PDF, the fingerprint a submission stores."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def render_application(
@@ -98,7 +70,7 @@ def render_application(
     pdf.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
     pdf.set_auto_page_break(True, MARGIN_BOTTOM)
     pdf.alias_nb_pages(PAGE_COUNT_ALIAS)
-    _set_metadata(pdf, application, call, dossier_number, generated_at)
+    set_metadata(pdf, application, call, dossier_number, generated_at)
     pdf.add_page()
     r = Renderer(pdf)
 
@@ -134,9 +106,9 @@ def render_application(
             r.field(q.label, text)
     number = len(sections) + 1
     if call.amount_per_post is not None:  # calls funding posts: amount per post and tranches
-        _subsidy(r, f"{number}. Subvention", application, verdict, call)
+        subsidy_section(r, f"{number}. Subvention", application, verdict, call)
         number += 1
-    _verdict(r, f"{number}. Avis d'éligibilité", verdict, call)
+    verdict_section(r, f"{number}. Avis d'éligibilité", verdict, call)
     if new_layout:
         # References and signature start a page together: the signature never sits alone.
         r.ensure_room(REFERENCES_MM + _signature_mm(application.declaration))
@@ -209,100 +181,6 @@ def _checklist(
         )
 
 
-def _subsidy(
-    r: Renderer, title: str, application: Application, verdict: Verdict, call: Call
-) -> None:
-    pdf = r.pdf
-    r.heading(title)
-    per_post = call.amount_per_post
-    label = "Montant maximal par poste" if per_post.is_ceiling else "Montant par poste"
-    r.field(label, f"{format_eur(per_post.value)} sur {per_post.funded_months} mois")
-    if per_post.note:
-        r.field("Précision", per_post.note)
-    unset = _overseas_unset(application, verdict, call)
-    if verdict.subsidy_eur is not None:
-        total = format_eur(verdict.subsidy_eur)
-    elif unset:
-        total = f"Non chiffrée : {unset}"
-    else:
-        total = "Non calculée tant que le nombre de postes n'est pas renseigné"
-    r.field("Subvention totale", total)
-    if verdict.subsidy_note:
-        r.field("Note", verdict.subsidy_note)
-    r.field("Source", per_post.source)
-
-    # Tranches: those of the verdict, else the call's schedule without amounts.
-    labels = {t.months_after_signature: t.label for t in call.tranches}
-    rows = [
-        (t.percent, t.amount_eur, t.months_after_signature, labels.get(t.months_after_signature))
-        for t in verdict.tranches
-    ] or [(t.percent, None, t.months_after_signature, t.label) for t in call.tranches]
-    pdf.ln(2)
-    widths = (20.0, 48.0, 30.0, pdf.epw - 98.0)
-    head = ("Tranche", "Montant", "Mois après signature", "Échéance")
-    r.row(
-        [
-            Cell(w, h, bold=True, size=SMALL_PT, colour=GREY)
-            for w, h in zip(widths, head, strict=True)
-        ]
-    )
-    for percent, amount, months, when in rows:
-        if amount is not None and unset:
-            amount_text = f"{format_eur(amount)}, hors {unset}"
-        elif amount is not None:
-            amount_text = format_eur(amount)
-        elif unset:
-            amount_text = unset
-        else:
-            amount_text = "—"
-        r.row(
-            [
-                Cell(widths[0], f"{percent} %"),
-                Cell(widths[1], amount_text),
-                Cell(widths[2], f"{months} mois"),
-                Cell(widths[3], when or ""),
-            ]
-        )
-
-
-def _overseas_unset(application: Application, verdict: Verdict, call: Call) -> str | None:
-    """The call's wording for an overseas uplift without a rate, when it applies."""
-    uplift = call.overseas_uplift
-    overseas = "overseas" in verdict.flags or application.structure.department in (
-        uplift.departments if uplift else ()
-    )
-    if uplift and uplift.percent is None and overseas:
-        return uplift.label_when_unset
-    return None
-
-
-def _verdict(r: Renderer, title: str, verdict: Verdict, call: Call) -> None:
-    pdf = r.pdf
-    r.heading(title)
-    r.row(
-        [
-            Cell(LABEL_W, "Statut", colour=GREY),
-            Cell(
-                pdf.epw - LABEL_W,
-                STATUS_LABELS_FR[verdict.status],
-                bold=True,
-                colour=STATUS_COLOURS[verdict.status],
-            ),
-        ]
-    )
-    if call.review is not None:  # calls examined on a monthly review day
-        review = format_date_fr(verdict.review_date) if verdict.review_date else "Non déterminée"
-        r.field("Date d'examen prévue", review)
-    for reason in verdict.reasons:
-        text = reason.message
-        if reason.sources:
-            text += "\nSources : " + " ; ".join(reason.sources)
-        r.field(EFFECT_LABELS_FR[reason.effect], text)
-    if verdict.missing:
-        labels = [f"– {questionnaire.label_of(call, m)}" for m in verdict.missing]
-        r.field("Informations manquantes", "\n".join(labels))
-
-
 def _versions(r: Renderer, title: str, call: Call, generated_at: dt.datetime) -> None:
     r.heading(title)
     r.field("Appel", f"{call.short_title} ({call.id})")
@@ -347,69 +225,3 @@ def _signature(r: Renderer, title: str, declaration: Declaration, call: Call) ->
     pdf.cell(half, 4, "Signature et cachet")
     pdf.set_xy(pdf.l_margin, top + 44)
     pdf.set_text_color(*INK)
-
-
-def _set_metadata(
-    pdf: FPDF,
-    application: Application,
-    call: Call,
-    dossier_number: str | None,
-    generated_at: dt.datetime,
-) -> None:
-    """Info dictionary and matching XMP packet, dated from generated_at only."""
-    name = printable(application.structure.name or "Structure non renseignée")
-    number = f"dossier n° {dossier_number}" if dossier_number else "brouillon"
-    title = f"Candidature CNFS — {name} — {number}"
-    subject = printable(call.title)
-    created = _utc(generated_at).replace(microsecond=0)
-    pdf.set_title(title)
-    pdf.set_author(name)
-    pdf.set_subject(subject)
-    pdf.set_creator(CREATOR)
-    pdf.set_producer(f"fpdf2 {fpdf.__version__}")
-    pdf.set_keywords(f"{call.id} {call.version}")
-    pdf.set_lang("fr-FR")
-    pdf.set_creation_date(created)
-    # fpdf2's own XMP stamps the wall clock as ModifyDate: write ours, dated like /Info.
-    pdf.set_xmp_metadata(_xmp(title, name, subject, f"{call.id} {call.version}", pdf, created))
-
-
-def _xml(text: str) -> str:
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&apos;")
-    )
-
-
-def _xmp(
-    title: str, author: str, subject: str, keywords: str, pdf: FPDF, created: dt.datetime
-) -> str:
-    stamp = created.isoformat(timespec="seconds").replace("+00:00", "Z")
-    producer = getattr(pdf, "producer", None) or ""
-    producer_attr = f'\n        pdf:Producer="{_xml(producer)}"' if producer else ""
-    return f"""<x:xmpmeta xmlns:x="adobe:ns:meta/">
-  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-    <rdf:Description rdf:about=""
-        xmlns:dc="http://purl.org/dc/elements/1.1/"
-        xmlns:xmp="http://ns.adobe.com/xap/1.0/"
-        xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
-        xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
-        xmp:CreatorTool="{_xml(CREATOR)}"
-        xmp:CreateDate="{stamp}"
-        xmp:ModifyDate="{stamp}"
-        xmp:MetadataDate="{stamp}"
-        pdf:Keywords="{_xml(keywords)}"{producer_attr}>
-      <pdfaid:part>2</pdfaid:part>
-      <pdfaid:conformance>B</pdfaid:conformance>
-      <dc:format>application/pdf</dc:format>
-      <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_xml(title)}</rdf:li></rdf:Alt></dc:title>
-      <dc:creator><rdf:Seq><rdf:li>{_xml(author)}</rdf:li></rdf:Seq></dc:creator>
-      <dc:description><rdf:Alt>
-        <rdf:li xml:lang="x-default">{_xml(subject)}</rdf:li>
-      </rdf:Alt></dc:description>
-    </rdf:Description>
-  </rdf:RDF>
-</x:xmpmeta>"""

@@ -1,16 +1,18 @@
-"""The applicant's journey in French: what blocks submission, by step; what to do next; help.
+"""The applicant's journey in French: what blocks submission, by step; what to do next; help;
+why a call or an answer is refused; the calls' dates; the PDF's file name.
 
 Plain Python over the questionnaire and the verdict; pages render what it returns.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NamedTuple
 
 from core import questionnaire
-from core.calls import Call, get_call
-from core.formatting import format_date_fr, format_eur
-from core.models import Application, Effect, Reason, Status, Verdict
+from core.calls import Call, get_call, load_calls
+from core.formatting import format_date_fr, format_eur, format_int
+from core.models import Application, Declaration, Effect, Reason, Status, Verdict
 from core.questionnaire import Answer
 from core.storage import ApplicationRecord
 
@@ -113,3 +115,83 @@ def tranche_lines(verdict: Verdict, call: Call) -> list[str]:
         parts = [f"{tranche.percent} %", amount, rule.label]
         lines.append(" — ".join(part for part in parts if part))
     return lines
+
+
+def call_not_open_text(call: Call, today: dt.date) -> str:
+    """Why no application can be created in this call today."""
+    if today < call.opens_on:
+        text = f"ouvre le {format_date_fr(call.opens_on)}"
+    else:
+        text = f"est clos depuis le {format_date_fr(call.closes_on or today)}"
+    return (
+        f"L'appel « {call.short_title} » {text} : aucune candidature ne peut y "
+        "être créée aujourd'hui."
+    )
+
+
+def invalid_answer_text(
+    paths: list[str], too_long: dict[str, tuple[int, int]], call_id: str | None
+) -> str:
+    """Why answers were not saved: too long (limit, typed), or not of a kind the model holds."""
+    call = load_calls().get(call_id or "")
+
+    def label(path: str) -> str:
+        return questionnaire.label_of(call, path) if call else path
+
+    parts = [
+        f"« {label(p)} » accepte au plus {format_int(limit)} caractères (vous en "
+        f"avez saisi {format_int(typed)}) : raccourcissez le texte pour qu'il soit enregistré."
+        for p, (limit, typed) in too_long.items()
+    ]
+    others = [p for p in paths if p not in too_long]
+    if others:
+        labels = ", ".join(f"« {label(p)} »" for p in others)
+        parts.append(f"Réponse impossible à enregistrer pour {labels} : saisissez-la à nouveau.")
+    return " ".join(parts)
+
+
+def declaration_problems(declaration: Declaration) -> list[str]:
+    """What the deposit's declaration still lacks, in French (empty when it is complete)."""
+    problems = []
+    if not declaration.signatory_name:
+        problems.append("indiquez le nom et le prénom de la personne qui dépose")
+    if not declaration.signatory_role:
+        problems.append("indiquez sa fonction")
+    if not declaration.certified:
+        problems.append("cochez la case de certification")
+    return problems
+
+
+def declaration_missing_text(problems: list[str]) -> str:
+    return "Avant de déposer : " + " ; ".join(problems) + "."
+
+
+class CallOverview(NamedTuple):
+    call: Call
+    is_open: bool
+    text: str  # French, e.g. "Ouvert depuis le 17 novembre 2020. Dépôt au fil de l'eau."
+
+
+def calls_overview(today: dt.date) -> list[CallOverview]:
+    """Every call with whether it is open today, in plain French."""
+    result = []
+    for call in load_calls().values():
+        is_open = call.is_open(today)
+        if today < call.opens_on:
+            text = f"Ouvrira le {format_date_fr(call.opens_on)}."
+        elif call.closes_on and today > call.closes_on:
+            text = f"Clos depuis le {format_date_fr(call.closes_on)}."
+        else:
+            text = f"Ouvert depuis le {format_date_fr(call.opens_on)}."
+            if call.closes_on:
+                text += f" Clôture le {format_date_fr(call.closes_on)}."
+            if call.closing_note:
+                text += f" {call.closing_note}"
+        result.append(CallOverview(call, is_open, text))
+    return result
+
+
+def pdf_filename(record: ApplicationRecord) -> str:
+    if record.submission is not None:
+        return f"{record.submission.dossier_number}.pdf"
+    return f"candidature-{record.id}-brouillon.pdf"

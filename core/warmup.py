@@ -34,7 +34,7 @@ def prepare_database(url: str, demo_mode: bool) -> bool:
 
 def warm_caches() -> None:
     """Load once what every process caches anyway (functools.cache), before it is asked for."""
-    from core import calls, clock, exports, pdf, pdf_layout, questionnaire, reference, review, rules  # noqa: F401
+    from core import calls, clock, exports, pdf, pdf_fonts, questionnaire, reference, review, rules  # noqa: F401
     from core.models import Application
 
     today = clock.today()
@@ -44,7 +44,7 @@ def warm_caches() -> None:
     reference.departments()
     reference.epts()
     review.department_names()
-    pdf_layout._font_templates()
+    pdf_fonts._font_templates()
     questionnaire.check_all()
 
 

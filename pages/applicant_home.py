@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from core import clock, journey, storage
+from core import clock, journey, presentation, storage
 from core.calls import get_call
 from core.formatting import format_date_fr, to_paris
 from core.storage import DuplicateApplication, Role
@@ -101,7 +101,7 @@ def offer_move(record: storage.ApplicationRecord) -> None:
 
 user = components.require_user(Role.APPLICANT)
 today = clock.today()
-calls = journey.calls_overview(today)
+calls = presentation.calls_overview(today)
 
 st.title("Accueil", anchor=False)
 st.write(f"Bonjour {escape_md(user.name)}.")

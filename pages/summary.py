@@ -167,7 +167,7 @@ def render_summary(form: StepForm) -> None:
     components.download_button(
         "Télécharger le dossier déposé (PDF)" if submission else "Télécharger un aperçu (PDF)",
         pdf_bytes,
-        file_name=journey.pdf_filename(record),
+        file_name=presentation.pdf_filename(record),
         mime="application/pdf",
         icon=":material/download:",
         key="pdf",

@@ -23,3 +23,13 @@ def test_bench_accounts_sit_beside_the_scale_dossiers_and_open_their_own_draft(
             )
             assert record.status == "draft"
             assert record.owner_id == user.id
+
+
+def test_the_table_bench_draws_the_application_with_fpdf2_tables():
+    from bench import pdf_table
+
+    hand = pdf_table.render(0)
+    with pdf_table.with_table(pdf_table.install_fonts, shaping=False):
+        table = pdf_table.render(0)
+    assert table.startswith(b"%PDF-") and table != hand
+    assert pdf_table.words(table)[0] == pdf_table.words(hand)[0]  # as many pages

@@ -50,7 +50,7 @@ def _fill(session, user, record, data: dict):
 
 
 def test_calls_overview_says_which_calls_are_open():
-    texts = {o.call.id: o for o in journey.calls_overview(TODAY)}
+    texts = {o.call.id: o for o in presentation.calls_overview(TODAY)}
     assert texts[WAVE1].is_open
     assert texts[WAVE1].text.startswith("Ouvert depuis le 17 novembre 2020.")
     assert not texts[WAVE2].is_open

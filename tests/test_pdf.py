@@ -21,14 +21,9 @@ from core.models import (
     Tranche,
     Verdict,
 )
-from core.pdf import (
-    DRAFT_LABEL,
-    REPLACEMENT,
-    pdf_sha256,
-    printable,
-    render_application,
-    visual_order,
-)
+from core.pdf import pdf_sha256, render_application
+from core.pdf_fonts import REPLACEMENT, printable, visual_order
+from core.pdf_layout import DRAFT_LABEL
 from tests.attachment_call import pieces_call  # noqa: F401 (fixture)
 from tests.builders import SIGNED, rich_application
 
