@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import accounts, clock, storage
+from core import accounts, clock, samples, storage
 from core.calls import get_call
 from core.models import Application
 from core.rules import evaluate
@@ -89,47 +89,49 @@ _OTHER_OWNERS = {
 }
 
 
+# How every demo contact is reached; core.samples gives the rest of each application.
+_CONTACT = {"email": "contact@exemple.fr", "phone": "01 23 45 67 89"}
+_CONTACT_CNFS = {"role": "Chargé(e) de mission inclusion numérique", **_CONTACT}
+
+
 def _structure(
     siret: str, name: str, stype: str, category: str, dept: str, commune: str, **extra: Any
 ) -> dict[str, Any]:
-    return {
-        "siret": siret,
-        "name": name,
-        "structure_type": stype,
-        "legal_category": category,
-        "department": dept,
-        "commune": commune,
-        "address": f"Hôtel de ville, {commune}",
-        "france_services": False,
-        "qpv": False,
-        **extra,
-    }
+    """Changes to the sample structure (core.samples) for one demo structure."""
+    return samples.section(
+        "structure",
+        **{
+            "siret": siret,
+            "name": name,
+            "structure_type": stype,
+            "legal_category": category,
+            "department": dept,
+            "commune": commune,
+            "address": f"Hôtel de ville, {commune}",
+            "france_services": False,
+            "qpv": False,
+            "ess": None,
+            **extra,
+        },
+    )
 
 
 def _complete(call_id: str, structure: dict, contact_name: str, today: dt.date, **posts: Any):
-    call = get_call(call_id)
-    return {
-        "call_id": call_id,
-        "structure": structure,
-        "contact": {
-            "name": contact_name,
-            "role": "Chargé(e) de mission inclusion numérique",
-            "email": "contact@exemple.fr",
-            "phone": "01 23 45 67 89",
-        },
-        "posts": {
-            "count": 1,
-            "contract_months": 24,
-            "start_date": (today + dt.timedelta(days=60)).isoformat(),
-            "salary_top_up": False,
-            "places_of_activity": "Médiathèque et maison France Services",
-            "candidate_identified": False,
-            "consolidates_existing_posts": False,
-            "coordinator_wanted": False,
-            **posts,
-        },
-        "commitments": dict.fromkeys(call.commitment_ids(), True),
-    }
+    """The sample answers to a CNFS call, as this demo structure gives them."""
+    return samples.answers(
+        call_id,
+        **structure,
+        **samples.section("contact", name=contact_name, **_CONTACT_CNFS),
+        **samples.section(
+            "posts",
+            **{
+                "count": 1,
+                "start_date": (today + dt.timedelta(days=60)).isoformat(),
+                "places_of_activity": "Médiathèque et maison France Services",
+                **posts,
+            },
+        ),
+    )
 
 
 def demo_document(title: str) -> bytes:
@@ -166,57 +168,44 @@ def _project(
     """A Département 93 AMI project carried by an association of the territory."""
     call = get_call(CD93)
     territory_name = call.option_label("territories", territory) or territory
-    return {
-        "call_id": CD93,
-        "structure": {
-            "siret": siret,
-            "name": name,
-            "structure_type": "association",
-            "legal_category": "9220",
-            "department": "93",
-            "commune": commune,
-            "address": f"Maison des associations, {commune}",
-        },
-        "contact": {
-            "name": "Samia Benali",
-            "role": "Coordinatrice du consortium",
-            "email": "contact@exemple.fr",
-            "phone": "01 23 45 67 89",
-        },
-        "project": {
-            "territory": territory,
-            "summary": (
+    titles = {
+        "ept_support_letter": f"Lettre de soutien de l'EPT {territory_name}",
+        "project_description": f"Description du projet {name}",
+        "budget": f"Budget du projet {name}",
+    }
+    return samples.answers(
+        call,
+        attach=lambda spec: demo_attachment(titles.get(spec.id, f"{spec.label} — {name}")),
+        **samples.section(
+            "structure",
+            siret=siret,
+            name=name,
+            commune=commune,
+            address=f"Maison des associations, {commune}",
+        ),
+        **samples.section(
+            "contact", name="Samia Benali", role="Coordinatrice du consortium", **_CONTACT
+        ),
+        **samples.section(
+            "project",
+            territory=territory,
+            summary=(
                 "Diagnostic individuel des usages, équipement reconditionné localement, "
                 "connexion de six mois, orientation vers les ateliers du territoire et passage "
                 "de la certification PIX."
             ),
-            "start_date": "2021-09-01",
-            "consortium": [
+            consortium=[
                 {"name": "Atelier du réemploi", "siret": "83456789300013", "role": "Équipement"},
                 {"name": "Médiation Numérique 93", "siret": "79123456000013", "role": "Ateliers"},
             ],
-            "network": "EPT, PLIE, missions locales, médiathèques et conseillers numériques.",
-            "target_publics": ["rsa", "long_term_unemployed", "mission_locale_youth"],
-            "prescribers": ["pie", "missions_locales", "pole_emploi_cap_emploi"],
-            "targets": {
-                "diagnosed": 250,
-                "equipped": 200,
-                "connected": 100,
-                "oriented": 150,
-                "certified": 100,
-                **targets,
-            },
-            "budget_eur": budget,
-            "coordination_budget_eur": 12_000,
-            "prior_department_subsidy_2020": True,
-        },
-        "attachments": {
-            "ept_support_letter": demo_attachment(f"Lettre de soutien de l'EPT {territory_name}"),
-            "project_description": demo_attachment(f"Description du projet {name}"),
-            "budget": demo_attachment(f"Budget du projet {name}"),
-        },
-        "commitments": dict.fromkeys(call.commitment_ids(), True),
-    }
+            network="EPT, PLIE, missions locales, médiathèques et conseillers numériques.",
+            target_publics=["rsa", "long_term_unemployed", "mission_locale_youth"],
+            prescribers=["pie", "missions_locales", "pole_emploi_cap_emploi"],
+            budget_eur=budget,
+            coordination_budget_eur=12_000,
+        ),
+        **samples.section("project.targets", **targets),
+    )
 
 
 def _cd93_samples() -> list[tuple[str, str, dict[str, Any], bool]]:

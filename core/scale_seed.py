@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from stdnum import luhn
 
+from core import samples
 from core.accounts import hash_password
 from core.calls import Call, get_call
 from core.db import ApplicationRow, AuditEventRow, SubmissionRow, UserRow, get_engine
@@ -134,46 +135,49 @@ def _application(
     if asks_ess(call, structure_type):
         ess = rng.choice(["esus_agrement", "commercial_ess"])
     start = submitted_on + dt.timedelta(days=rng.randrange(15, 120))
-    return {
-        "call_id": call.id,
-        "structure": {
-            "siret": fake_siret(n, public),
-            "name": pattern.format(place=place, dep=dep_name),
-            "structure_type": structure_type.value,
-            "legal_category": categories[0].code if categories else None,
-            "department": dep_code,
-            "commune": place,
-            "address": f"{rng.randrange(1, 120)} rue de la République, {place}",
-            "france_services": rng.random() < 0.15,
-            "qpv": rng.random() < 0.2,
-            "ess": ess,
-            "priority_programmes": rng.sample(
+    # Keyword arguments are drawn in order: the same seed gives the same applications.
+    return samples.post_answers(
+        call,
+        **samples.section(
+            "structure",
+            siret=fake_siret(n, public),
+            name=pattern.format(place=place, dep=dep_name),
+            structure_type=structure_type.value,
+            legal_category=categories[0].code if categories else None,
+            department=dep_code,
+            commune=place,
+            address=f"{rng.randrange(1, 120)} rue de la République, {place}",
+            france_services=rng.random() < 0.15,
+            qpv=rng.random() < 0.2,
+            ess=ess,
+            priority_programmes=rng.sample(
                 ["Action cœur de ville", "Petites villes de demain", "Territoires d'industrie"],
                 k=rng.randrange(0, 2),
             ),
-        },
-        "contact": {
-            "name": "Camille Lefèvre",
-            "role": "Chargée de mission inclusion numérique",
-            "email": f"contact{n}@exemple-structure.fr",
-            "phone": "0102030405",
-        },
-        "posts": {
-            "count": posts,
-            "contract_months": rng.choice(call.contract.months),
-            "start_date": start.isoformat(),
-            "salary_top_up": rng.random() < 0.3,
-            "places_of_activity": f"Médiathèque et maison France Services de {place}",
-            "candidate_identified": rng.random() < 0.2,
-            "consolidates_existing_posts": consolidation,
-            "consolidation_details": "Contrat aidé arrivant à échéance" if consolidation else None,
-            "coordinator_wanted": coordinator,
-            "coordinator_count": 1 if coordinator else None,
-            "coordinator_justification": "Animation du réseau local" if coordinator else None,
-            "coordinator_scope": f"Communes du bassin de {place}" if coordinator else None,
-        },
-        "commitments": dict.fromkeys(call.commitment_ids(), True),
-    }
+        ),
+        **samples.section(
+            "contact",
+            name="Camille Lefèvre",
+            role="Chargée de mission inclusion numérique",
+            email=f"contact{n}@exemple-structure.fr",
+            phone="0102030405",
+        ),
+        **samples.section(
+            "posts",
+            count=posts,
+            contract_months=rng.choice(call.contract.months),
+            start_date=start.isoformat(),
+            salary_top_up=rng.random() < 0.3,
+            places_of_activity=f"Médiathèque et maison France Services de {place}",
+            candidate_identified=rng.random() < 0.2,
+            consolidates_existing_posts=consolidation,
+            consolidation_details="Contrat aidé arrivant à échéance" if consolidation else None,
+            coordinator_wanted=coordinator,
+            coordinator_count=1 if coordinator else None,
+            coordinator_justification="Animation du réseau local" if coordinator else None,
+            coordinator_scope=f"Communes du bassin de {place}" if coordinator else None,
+        ),
+    )
 
 
 def _unfinished(rng: random.Random, data: dict[str, Any], call: Call) -> dict[str, Any]:

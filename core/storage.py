@@ -496,14 +496,16 @@ def list_applications(
 def _update_draft_row(
     session: Session, user: User, application_id: int, expected_version: int, **values: object
 ) -> None:
-    """Update a draft still at expected_version, bumping it; StaleVersion or AlreadySubmitted
-    otherwise. The WHERE clause is the lock: of two writes from one version, one matches no row."""
+    """Update a draft still at expected_version (and not deleted), bumping it; StaleVersion or
+    AlreadySubmitted otherwise (NotFound when deleted meanwhile). The WHERE clause is the lock:
+    of two writes from one version, one matches no row."""
     result = session.execute(
         update(ApplicationRow)
         .where(
             ApplicationRow.id == application_id,
             ApplicationRow.version == expected_version,
             ApplicationRow.status == "draft",
+            ApplicationRow.deleted_at.is_(None),
         )
         .values(version=ApplicationRow.version + 1, **values)
         .execution_options(synchronize_session=False)
@@ -802,19 +804,9 @@ def delete_draft(
     if row.status != "draft":
         raise AlreadySubmitted()
     # The SIRET is freed so a new draft may use it; restore_draft takes it back if still free.
-    result = session.execute(
-        update(ApplicationRow)
-        .where(
-            ApplicationRow.id == application_id,
-            ApplicationRow.version == expected_version,
-            ApplicationRow.status == "draft",
-            ApplicationRow.deleted_at.is_(None),
-        )
-        .values(deleted_at=clock.now(), siret=None, version=ApplicationRow.version + 1)
-        .execution_options(synchronize_session=False)
+    _update_draft_row(
+        session, user, application_id, expected_version, deleted_at=clock.now(), siret=None
     )
-    if result.rowcount != 1:
-        raise StaleVersion()
     _audit(session, user=user, application_id=application_id, action="deleted")
     session.flush()
 

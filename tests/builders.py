@@ -2,147 +2,55 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
-from core.calls import get_call
+from core import samples
+from core.calls import AttachmentSpec
 from core.models import Application, Declaration
+from core.samples import DELETE as DELETE  # complete_project(**{"attachments.budget": DELETE})
+from core.samples import SIRET_COMMUNE_93 as SIRET_COMMUNE_93
+from core.samples import SIRET_OTHER as SIRET_OTHER
+from core.samples import SIRET_PARTNER as SIRET_PARTNER
 
 WAVE1 = "cnfs-2020-collectivites"
 WAVE2 = "cnfs-2021-structures-privees"
 CNFS_CALLS = f"{WAVE1},{WAVE2}"  # an ANCT reviewer's scope
-# Valid SIRETs (SIREN + NIC, Luhn key checked by python-stdnum).
-SIRET_COMMUNE_93 = "21930048000007"
-SIRET_OTHER = "20005478100006"
 SIRET_LA_POSTE = "35600000010000"  # valid only through La Poste's digit-sum exception
 
 
 def complete_application(call_id: str = WAVE1, **changes: Any) -> dict[str, Any]:
-    """A complete application as exchange-format JSON; changes use dotted paths."""
-    call = get_call(call_id)
-    public = call.audience == "public"
-    data: dict[str, Any] = {
-        "call_id": call_id,
-        "structure": {
-            "siret": SIRET_COMMUNE_93 if public else SIRET_OTHER,
-            "name": "Commune de Montreuil" if public else "Association Les Liens numériques",
-            "structure_type": "commune" if public else "association",
-            "legal_category": "7210" if public else "9220",
-            "department": "93",
-            "commune": "Montreuil",
-            "address": "1 place Jean-Jaurès, 93100 Montreuil",
-            "france_services": False,
-            "qpv": True,
-            "ess": None if public else "by_status",
-            "priority_programmes": [],
-        },
-        "contact": {
-            "name": "Élodie Lefèvre",
-            "role": "Secrétaire de mairie",
-            "email": "elodie.lefevre@montreuil.fr",
-            "phone": "01 48 70 60 00",
-        },
-        "posts": {
-            "count": 2,
-            "contract_months": 24,
-            "start_date": "2021-03-01",
-            "salary_top_up": False,
-            "places_of_activity": "Médiathèque Robert-Desnos ; mairie annexe",
-            "candidate_identified": False,
-            "consolidates_existing_posts": False,
-            "coordinator_wanted": False,
-        },
-        "commitments": {cid: True for cid in call.commitment_ids()},
-    }
-    for path, value in changes.items():
-        target = data
-        *parents, leaf = path.split(".")
-        for key in parents:
-            target = target[key]
-        target[leaf] = value
-    return copy.deepcopy(data)
+    """A complete application as exchange-format JSON (core.samples); changes use dotted paths."""
+    return samples.answers(call_id, **changes)
 
 
 TODAY = dt.date(2021, 2, 10)
 
 CD93 = "cd93-2021-numerique-inclusif"
 CD93_TODAY = dt.date(2021, 6, 1)
-SIRET_PARTNER = "78467169500087"
 
 
 def attachment_ref(filename: str = "piece.pdf") -> dict[str, Any]:
     """An attachment as the exchange format references it (the file itself is stored apart)."""
-    return {
-        "filename": filename,
-        "sha256": "0" * 64,
-        "size": 48_213,
-        "media_type": "application/pdf",
-    }
+    return samples.placeholder_attachment(filename)
+
+
+# The names the tests' documents go by, per attachment of the call.
+_FILENAMES = {
+    "ept_support_letter": "lettre-ept.pdf",
+    "project_description": "description.pdf",
+    "budget": "budget.pdf",
+}
+
+
+def _document(spec: AttachmentSpec) -> dict[str, Any]:
+    return attachment_ref(_FILENAMES.get(spec.id, f"{spec.id}.pdf"))
 
 
 def complete_project(**changes: Any) -> dict[str, Any]:
-    """A complete, admissible Département 93 AMI project as exchange-format JSON."""
-    call = get_call(CD93)
-    data: dict[str, Any] = {
-        "call_id": CD93,
-        "structure": {
-            "siret": SIRET_OTHER,
-            "name": "Association Les Liens numériques",
-            "structure_type": "association",
-            "legal_category": "9220",
-            "department": "93",
-            "commune": "Montreuil",
-            "address": "12 rue de Paris, 93100 Montreuil",
-        },
-        "contact": {
-            "name": "Élodie Lefèvre",
-            "role": "Coordinatrice",
-            "email": "elodie.lefevre@liens-numeriques.fr",
-            "phone": "01 48 70 60 00",
-        },
-        "project": {
-            "territory": "T8",
-            "summary": "Diagnostic, équipement reconditionné, connexion, formation, certification.",
-            "start_date": "2021-09-01",
-            "consortium": [
-                {"name": "Ressourcerie de l'Est", "siret": SIRET_PARTNER, "role": "Réemploi"}
-            ],
-            "network": "EPT Est Ensemble, PLIE, médiathèques, conseillers numériques",
-            "target_publics": ["rsa", "siae_employees"],
-            "prescribers": ["pie", "missions_locales"],
-            "targets": {
-                "diagnosed": 250,
-                "equipped": 200,
-                "connected": 100,
-                "oriented": 150,
-                "certified": 100,
-            },
-            "budget_eur": 187_500,
-            "coordination_budget_eur": 15_000,
-            "prior_department_subsidy_2020": True,
-        },
-        "attachments": {
-            "ept_support_letter": attachment_ref("lettre-ept.pdf"),
-            "project_description": attachment_ref("description.pdf"),
-            "budget": attachment_ref("budget.pdf"),
-        },
-        "commitments": {cid: True for cid in call.commitment_ids()},
-    }
-    for path, value in changes.items():
-        target = data
-        *parents, leaf = path.split(".")
-        for key in parents:
-            target = target[key]
-        if value is _DELETE:
-            target.pop(leaf, None)
-        else:
-            target[leaf] = value
-    return copy.deepcopy(data)
-
-
-_DELETE = object()
-DELETE = _DELETE  # complete_project(**{"attachments.budget": DELETE})
+    """A complete, admissible Département 93 AMI project as exchange-format JSON (core.samples);
+    complete_project(**{"attachments.budget": DELETE}) leaves an answer out."""
+    return samples.answers(CD93, attach=_document, **changes)
 
 
 def application(call_id: str = WAVE1, **changes: Any) -> Application:
