@@ -16,10 +16,11 @@ from fpdf.fonts import SubsetMap
 from core import questionnaire
 from core.calls import Call
 from core.formatting import NOT_ANSWERED, count_fr, format_datetime_fr
-from core.models import Application, AttachmentRef, Declaration, Status, Verdict
+from core.models import Application, AttachmentRef, Declaration, Verdict
 from core.pdf_fonts import FAMILY, install_fonts, printable
 from core.pdf_layout import (
     DRAFT_LABEL,
+    GREEN,
     GREY,
     INK,
     MARGIN_BOTTOM,
@@ -33,7 +34,7 @@ from core.pdf_layout import (
     Renderer,
 )
 from core.pdf_metadata import set_metadata
-from core.pdf_verdict import STATUS_COLOURS, subsidy_section, verdict_section
+from core.pdf_verdict import subsidy_section, verdict_section
 
 ACCEPTED = "✓ accepté"
 NOT_ACCEPTED = "✗ non accepté"
@@ -174,7 +175,7 @@ def _checklist(
                     status_w,
                     ACCEPTED if ok else NOT_ACCEPTED,
                     bold=True,
-                    colour=STATUS_COLOURS[Status.ELIGIBLE] if ok else RED,
+                    colour=GREEN if ok else RED,
                     align="R",
                 ),
             ]

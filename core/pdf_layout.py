@@ -39,6 +39,7 @@ RED = (206, 5, 0)
 RULE = (205, 205, 215)
 GREEN = (24, 117, 60)
 ORANGE = (180, 90, 0)
+COLOURS = {"green": GREEN, "orange": ORANGE, "blue": BLUE, "red": RED}  # by StatusLook.color
 
 
 @dataclass(frozen=True)

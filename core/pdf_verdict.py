@@ -8,14 +8,13 @@ from core import questionnaire
 from core.calls import Call
 from core.formatting import EFFECT_LABELS_FR, format_date_fr, format_eur
 from core.models import STATUS_LABELS_FR, Application, Status, Verdict
-from core.pdf_layout import GREEN, GREY, LABEL_W, ORANGE, RED, SMALL_PT, Cell, Renderer
+from core.pdf_layout import COLOURS, GREY, LABEL_W, SMALL_PT, Cell, Renderer
+from core.presentation import STATUS_LOOKS
 
-STATUS_COLOURS = {
-    Status.ELIGIBLE: GREEN,
-    Status.INELIGIBLE: RED,
-    Status.TO_EXAMINE: ORANGE,
-    Status.INCOMPLETE: GREY,
-}
+
+def status_colour(status: Status) -> tuple[int, int, int]:
+    """The status's colour, the one the screens show (core.presentation.STATUS_LOOKS)."""
+    return COLOURS[STATUS_LOOKS[status].color]
 
 
 def subsidy_section(
@@ -95,7 +94,7 @@ def verdict_section(r: Renderer, title: str, verdict: Verdict, call: Call) -> No
                 pdf.epw - LABEL_W,
                 STATUS_LABELS_FR[verdict.status],
                 bold=True,
-                colour=STATUS_COLOURS[verdict.status],
+                colour=status_colour(verdict.status),
             ),
         ]
     )

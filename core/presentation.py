@@ -20,6 +20,40 @@ MISSING_ANSWER = "Réponse manquante."
 _EFFECT_ORDER = {Effect.INELIGIBLE: 0, Effect.INCOMPLETE: 1, Effect.TO_EXAMINE: 2, Effect.INFO: 3}
 
 
+class StatusLook(NamedTuple):
+    """How every view shows a verdict's status: its colour (a name each view maps to its own
+    palette), its icon and what it means for the applicant."""
+
+    color: str
+    icon: str
+    explanation: str
+
+
+STATUS_LOOKS = {
+    Status.ELIGIBLE: StatusLook(
+        "green",
+        ":material/check_circle:",
+        "Votre candidature est complète et éligible : vous pouvez la déposer.",
+    ),
+    Status.TO_EXAMINE: StatusLook(
+        "orange",
+        ":material/search:",
+        "Votre candidature est complète ; certains points feront l'objet d'un examen "
+        "particulier. Vous pouvez la déposer.",
+    ),
+    Status.INCOMPLETE: StatusLook(
+        "blue",
+        ":material/edit_note:",
+        "Il reste des réponses à donner ou à corriger avant de pouvoir déposer.",
+    ),
+    Status.INELIGIBLE: StatusLook(
+        "red",
+        ":material/block:",
+        "En l'état, cette candidature ne peut pas être déposée à cet appel.",
+    ),
+}
+
+
 class NextStep(NamedTuple):
     step: int | None  # the step page to open, None when nothing is left to do
     text: str

@@ -4,7 +4,6 @@ what is left to answer, step by step, with a link to each step."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import streamlit as st
 
@@ -12,41 +11,9 @@ from core import presentation, questionnaire
 from core.calls import Call
 from core.formatting import count_fr, format_eur
 from core.models import STATUS_LABELS_FR, Effect, Reason, Status, Verdict
+from core.presentation import STATUS_LOOKS
 from pages.components import escape_md
 from pages.step_nav import NEXT_ICON, step_link
-
-
-class StatusLook(NamedTuple):
-    """How the panel shows a status: badge colour and icon, and what it means for the user."""
-
-    color: str
-    icon: str
-    explanation: str
-
-
-STATUS_LOOKS = {
-    Status.ELIGIBLE: StatusLook(
-        "green",
-        ":material/check_circle:",
-        "Votre candidature est complète et éligible : vous pouvez la déposer.",
-    ),
-    Status.TO_EXAMINE: StatusLook(
-        "orange",
-        ":material/search:",
-        "Votre candidature est complète ; certains points feront l'objet d'un examen "
-        "particulier. Vous pouvez la déposer.",
-    ),
-    Status.INCOMPLETE: StatusLook(
-        "blue",
-        ":material/edit_note:",
-        "Il reste des réponses à donner ou à corriger avant de pouvoir déposer.",
-    ),
-    Status.INELIGIBLE: StatusLook(
-        "red",
-        ":material/block:",
-        "En l'état, cette candidature ne peut pas être déposée à cet appel.",
-    ),
-}
 
 
 def sources_text(sources: Sequence[str]) -> str:
