@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import accounts, clock, samples, storage
+from core import accounts, clock, journey, samples, storage
 from core.calls import get_call
-from core.models import Application
+from core.models import Application, Declaration
 from core.rules import evaluate
 from core.storage import Role, User
 
@@ -513,14 +513,19 @@ def seed_demo(*, session: Session, today: dt.date | None = None) -> bool:
             subsidy_eur=verdict.subsidy_eur,
         )
         if submit and verdict.status in storage.SUBMITTABLE:
-            storage.submit_application(
+            # Filed as an applicant files: signed declaration, PDF and its hash, and the
+            # acknowledgement in the outbox (the demo mailbox shows it; the recap says so).
+            journey.submit(
                 session=session,
                 user=user,
                 application_id=record.id,
                 expected_version=record.version,
-                verdict=verdict,
-                call_version=call.version,
-                commitments_version=call.commitments_version,
+                today=_deposit_day(call, today),
+                declaration=Declaration(
+                    signatory_name=data.contact.name,
+                    signatory_role=data.contact.role,
+                    certified=True,
+                ),
             )
     session.flush()
     return True

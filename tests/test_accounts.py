@@ -289,6 +289,31 @@ def test_demo_seeds_an_empty_database_once(session):
             assert record.submission.verdict.status in storage.SUBMITTABLE
 
 
+def test_demo_dossiers_are_filed_as_an_applicant_files_them(session):
+    # Their recap would otherwise say « L'accusé de réception … n'a pas été enregistré ».
+    from core import mail_events, outbox
+
+    demo.seed_demo(session=session)
+    session.commit()
+    session.expire_all()  # read back as the pages do, in a later transaction
+    reviewer = accounts.get_user_by_email(session=session, email="anct@demo.cnfs.fr")
+    submitted = [
+        r for r in storage.list_applications(session=session, user=reviewer) if r.submission
+    ]
+    assert submitted
+    for record in submitted:
+        assert record.submission.pdf_sha256
+        assert record.data.declaration.certified
+        acknowledgement = outbox.latest(
+            session=session,
+            kind=mail_events.DEPOSIT_ACKNOWLEDGEMENT,
+            application_id=record.id,
+            outbox_only=True,
+        )
+        assert acknowledgement is not None
+        assert acknowledgement.recipients
+
+
 def test_demo_departement_reviewer_reads_only_its_own_call(session):
     # Its call may not be loaded yet: the stored scope then shows it nothing, without error.
     demo.seed_demo(session=session)
