@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core import clock, opinions, review_listing, review_table
 from core.calls import Call, get_call, load_calls
 from core.db import ApplicationRow, OpinionRow, SubmissionRow
-from core.formatting import PARIS
+from core.formatting import NOT_ANSWERED, PARIS
 from core.opinions import CurrentOpinion, OpinionChange
 from core.storage import (
     ApplicationRecord,
@@ -252,7 +252,7 @@ def progress(
 
 def _department_label(code: str, names: dict[str, str]) -> str:
     if not code:
-        return "Non renseigné"
+        return NOT_ANSWERED
     return f"{code} — {names[code]}" if code in names else code
 
 

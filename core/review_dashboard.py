@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.calls import Call, TerritorialAgreement
 from core.db import ApplicationRow, OpinionRow
+from core.formatting import NOT_ANSWERED
 from core.review_access import calls_in_view, require_reviewer
 from core.review_calendar import commission_calendar
 from core.review_table import (
@@ -166,7 +167,7 @@ def dashboard(
 
     def dep_label(code: object) -> str:
         if not isinstance(code, str) or not code:
-            return "Non renseigné"
+            return NOT_ANSWERED
         return f"{code} — {names[code]}" if code in names else code
 
     def plain(value: object) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from core.calls import load_calls
-from core.formatting import PARIS, STRUCTURE_TYPE_LABELS_FR
+from core.formatting import NOT_ANSWERED, PARIS, STRUCTURE_TYPE_LABELS_FR
 from core.models import STATUS_LABELS_FR, Status, StructureType
 from core.reference import departments, regions
 from core.storage import APPLICATION_STATUS_LABELS_FR, consulted_call_ids
@@ -60,7 +60,7 @@ def verdict_label(value: object) -> str:
 
 def structure_type_label(value: object) -> str:
     if not isinstance(value, str) or not value:
-        return "Non renseigné"
+        return NOT_ANSWERED
     try:
         return STRUCTURE_TYPE_LABELS_FR[StructureType(value)]
     except ValueError:
