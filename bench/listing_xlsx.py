@@ -4,7 +4,8 @@ SpreadsheetML writer it replaced, for time, peak memory and file size.
 python bench/listing_xlsx.py [--rows 35000] [--repeat 5] [--seed] [--check]
 
 The listing frame is built in memory with the real listing's columns and dtypes (as
-core.review.list_applications returns them), from the reference departments, calls and labels;
+core.review_listing.list_applications returns them), from the reference departments, calls and
+labels;
 with --seed it is read instead from a temporary SQLite database seeded by core.scale_seed.
 Each writer runs in its own process (peak RSS is per process): `repeat` timed runs (median,
 best, and the median CPU time of the process, which a busy machine inflates least), ru_maxrss
@@ -44,7 +45,7 @@ from core.calls import load_calls  # noqa: E402
 from core.formatting import STRUCTURE_TYPE_LABELS_FR  # noqa: E402
 from core.opinions import NO_OPINION_FR, OPINION_LABELS_FR  # noqa: E402
 from core.reference import departments  # noqa: E402
-from core.review import LISTING_COLUMNS_FR  # noqa: E402
+from core.review_table import LISTING_COLUMNS_FR  # noqa: E402
 
 BUDGET_S = 10.0
 
@@ -291,7 +292,7 @@ def synthetic_listing(rows: int, seed: int = 2021) -> pd.DataFrame:
 
 def seeded_listing(rows: int) -> pd.DataFrame:
     """The real listing of `rows` submitted applications seeded in a temporary SQLite base."""
-    from core import review
+    from core import review_listing
     from core.db import get_engine, session_scope
     from core.scale_seed import seed_scale
     from core.storage import Role, User
@@ -308,8 +309,8 @@ def seeded_listing(rows: int) -> pd.DataFrame:
         )
         with session_scope(engine) as s:
             started, started_cpu = time.perf_counter(), time.process_time()
-            frame = review.list_applications(
-                session=s, user=reviewer, filters=review.ReviewFilters(), limit=None
+            frame = review_listing.list_applications(
+                session=s, user=reviewer, filters=review_listing.ReviewFilters(), limit=None
             )
             print(
                 f"list_applications (la requête de l'export) : "

@@ -24,7 +24,7 @@ sys.path[0] = str(ROOT)
 from sqlalchemy import func, select  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from core import exports, review  # noqa: E402
+from core import clock, exports, review_dashboard, review_listing  # noqa: E402
 from core.calls import load_calls  # noqa: E402
 from core.db import ApplicationRow, get_engine, session_scope  # noqa: E402
 from core.scale_seed import seed_scale  # noqa: E402
@@ -79,29 +79,29 @@ def main() -> int:
         timed(
             "dashboard (agrégats + calendrier)",
             2.0,
-            lambda: review.dashboard(session=s, user=reviewer),
+            lambda: review_dashboard.dashboard(session=s, user=reviewer),
         )
         for label, filters in [
             (
                 "filtre département 69 + « à examiner »",
-                review.ReviewFilters(departments=("69",), verdicts=("to_examine",)),
+                review_listing.ReviewFilters(departments=("69",), verdicts=("to_examine",)),
             ),
             (
                 "filtre région + QPV + France Services",
-                review.ReviewFilters(regions=("Bretagne",), qpv=True, france_services=True),
+                review_listing.ReviewFilters(regions=("Bretagne",), qpv=True, france_services=True),
             ),
-            ("recherche « saint-étienne »", review.ReviewFilters(search="saint-étienne")),
-            ("recherche SIRET « 2000123 »", review.ReviewFilters(search="2000123")),
+            ("recherche « saint-étienne »", review_listing.ReviewFilters(search="saint-étienne")),
+            ("recherche SIRET « 2000123 »", review_listing.ReviewFilters(search="2000123")),
         ]:
             timed(
                 f"{label} (compte + page)",
                 0.5,
                 lambda f=filters: (
-                    review.count_applications(session=s, user=reviewer, filters=f),
-                    review.list_applications(session=s, user=reviewer, filters=f, limit=50),
+                    review_listing.count_applications(session=s, user=reviewer, filters=f),
+                    review_listing.list_applications(session=s, user=reviewer, filters=f, limit=50),
                 ),
             )
-        submitted = review.ReviewFilters(statuses=("submitted",))
+        submitted = review_listing.ReviewFilters(statuses=("submitted",))
         content, rows = timed(
             "export XLSX des déposées",
             10.0,
@@ -121,7 +121,7 @@ def main() -> int:
             2.0,
             lambda: exports.prefect_sheet_xlsx(
                 exports.prefect_sheet(session=s, user=reviewer, department_code="93"),
-                generated_on=review.clock.today(),
+                generated_on=clock.today(),
             ),
         )
 

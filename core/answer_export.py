@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from core import questionnaire, rules
 from core.calls import load_calls
 from core.exports import french_csv
-from core.review import ReviewFilters, answer_rows
+from core.review_listing import ReviewFilters, answer_rows
 from core.storage import User
 
 ID_HEADER, DOSSIER_HEADER, CALL_HEADER = "N° de candidature", "N° de dossier", "Appel"

@@ -385,9 +385,9 @@ def _readable(session: Session, user: User, application_id: int) -> ApplicationR
     """The application as the dossier each role opens checks it: whoever may not open the
     dossier gets the same NotFound as for a missing one."""
     if user.role in (Role.REVIEWER, Role.ADMIN):
-        from core import review
+        from core import review_dossier
 
-        return review.get_dossier(
+        return review_dossier.get_dossier(
             session=session, user=user, application_id=application_id
         ).application
     if user.role == Role.PREFECTURE:

@@ -26,11 +26,8 @@ from core.calls import Call, get_call, load_calls
 from core.formatting import STRUCTURE_TYPE_LABELS_FR, format_eur, format_int
 from core.models import Application, StructureType
 from core.reference import department, legal_category, structure_type_classes
-from core.review import (
-    LISTING_COLUMNS_FR,
-    ReviewFilters,
-    list_applications,
-)
+from core.review_listing import ReviewFilters, list_applications
+from core.review_table import LISTING_COLUMNS_FR
 from core.storage import User
 
 CSV_SEPARATOR = ";"

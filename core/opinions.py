@@ -41,7 +41,7 @@ OPINION_LABELS_FR = {
     Opinion.FURTHER_EXAMINATION: "Examen complémentaire",
 }
 NO_OPINION_FR = "Sans avis"
-# Filter widgets: "" is « sans avis » (core.review.ReviewFilters.opinions).
+# Filter widgets: "" is « sans avis » (core.review_listing.ReviewFilters.opinions).
 OPINION_FILTER_OPTIONS = {
     "": NO_OPINION_FR,
     **{opinion.value: label for opinion, label in OPINION_LABELS_FR.items()},

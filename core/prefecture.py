@@ -16,10 +16,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from core import clock, opinions, review
+from core import clock, opinions, review_listing, review_table
 from core.calls import Call, get_call, load_calls
 from core.db import ApplicationRow, OpinionRow, SubmissionRow
-from core.formatting import PARIS
+from core.formatting import NOT_ANSWERED, PARIS
 from core.opinions import CurrentOpinion, OpinionChange
 from core.storage import (
     ApplicationRecord,
@@ -86,13 +86,15 @@ def check_department(user: User, department: str) -> None:
 # --- Listing ---------------------------------------------------------------------------------
 
 
-def count_applications(*, session: Session, user: User, filters: review.ReviewFilters) -> int:
+def count_applications(
+    *, session: Session, user: User, filters: review_listing.ReviewFilters
+) -> int:
     """How many submitted applications of the prefecture's departments match the filters."""
     require_prefecture(user)
     query = (
         select(func.count())
         .select_from(ApplicationRow)
-        .where(*review._conditions(filters, user), *scope_conditions(user))
+        .where(*review_listing.filter_conditions(filters, user), *scope_conditions(user))
     )
     return session.execute(query).scalar_one()
 
@@ -101,7 +103,7 @@ def list_applications(
     *,
     session: Session,
     user: User,
-    filters: review.ReviewFilters,
+    filters: review_listing.ReviewFilters,
     offset: int = 0,
     limit: int | None = 50,
 ) -> pd.DataFrame:
@@ -109,13 +111,13 @@ def list_applications(
     require_prefecture(user)
     a = ApplicationRow
     query = (
-        review._listing_query(filters, user)
+        review_listing.listing_query(filters, user)
         .where(*scope_conditions(user))
         .order_by(a.department, a.structure_name, a.id)
     )
     if limit is not None:
         query = query.offset(max(offset, 0)).limit(limit)
-    return review._listing_frame(session.execute(query).all())
+    return review_table.listing_frame(session.execute(query).all())
 
 
 # --- Sheet rows ------------------------------------------------------------------------------
@@ -210,7 +212,7 @@ def progress(
     """Answered / to answer per department and list; late: no opinion after the due date."""
     require_consultation_reader(user)
     today = today or clock.today()
-    names = review.department_names()
+    names = review_table.department_names()
     records: list[dict[str, Any]] = []
     for call in consulted_calls(call_id):
         lists = {x.id: x for x in call.prefect_consultation.lists}
@@ -250,7 +252,7 @@ def progress(
 
 def _department_label(code: str, names: dict[str, str]) -> str:
     if not code:
-        return "Non renseigné"
+        return NOT_ANSWERED
     return f"{code} — {names[code]}" if code in names else code
 
 

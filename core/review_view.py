@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from core import review
+from core import review_listing, review_table
 from core.formatting import (
     count_fr,
     format_date_fr,
@@ -33,7 +33,7 @@ COMPACT_COLUMNS: tuple[str, ...] = (
 )
 COLUMN_LABELS_FR: dict[str, str] = {
     "dossier": "Dossier",
-    **review.LISTING_COLUMNS_FR,
+    **review_table.LISTING_COLUMNS_FR,
     "posts_count": "Postes",
 }
 DATE_COLUMNS = ("submitted_at", "opinion_at")
@@ -58,7 +58,7 @@ def listing_keys(all_columns: bool) -> list[str]:
     """The listing's columns on screen: the compact ones, or every one."""
     if not all_columns:
         return list(COMPACT_COLUMNS)
-    return ["dossier", *(c for c in review.LISTING_COLUMNS_FR if c != "dossier_number")]
+    return ["dossier", *(c for c in review_table.LISTING_COLUMNS_FR if c != "dossier_number")]
 
 
 def listing_view(frame: pd.DataFrame, *, all_columns: bool = False) -> pd.DataFrame:
@@ -102,12 +102,12 @@ def neighbours(
     session: Session,
     user: User,
     application_id: int,
-    filters: review.ReviewFilters,
-    sort: review.SortKey = "submitted_at",
+    filters: review_listing.ReviewFilters,
+    sort: review_listing.SortKey = "submitted_at",
     descending: bool = True,
 ) -> Neighbours:
     """Previous and next dossier of the listing as filtered and sorted by the reviewer."""
-    ids = review.listing_ids(
+    ids = review_listing.listing_ids(
         session=session, user=user, filters=filters, sort=sort, descending=descending
     )
     try:

@@ -34,7 +34,20 @@ def prepare_database(url: str, demo_mode: bool) -> bool:
 
 def warm_caches() -> None:
     """Load once what every process caches anyway (functools.cache), before it is asked for."""
-    from core import calls, clock, exports, pdf, pdf_fonts, questionnaire, reference, review, rules  # noqa: F401
+    from core import (  # noqa: F401
+        calls,
+        clock,
+        exports,
+        pdf,
+        pdf_fonts,
+        questionnaire,
+        reference,
+        review_dashboard,
+        review_dossier,
+        review_listing,
+        review_table,
+        rules,
+    )
     from core.models import Application
 
     today = clock.today()
@@ -43,7 +56,7 @@ def warm_caches() -> None:
     reference.legal_categories()
     reference.departments()
     reference.epts()
-    review.department_names()
+    review_table.department_names()
     pdf_fonts._font_templates()
     questionnaire.check_all()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import prefecture
+from core import prefecture, review_table
 from core.formatting import count_fr, format_date_fr, format_int
 from core.storage import Role
 from pages import components
@@ -12,7 +12,7 @@ from pages import components
 user = components.require_user(Role.PREFECTURE)
 
 st.title("Consultation des préfets")
-names = prefecture.review.department_options()
+names = review_table.department_options()
 st.caption(
     "Avis sur les candidatures déposées de "
     + ", ".join(names.get(code, code) for code in user.departments)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import exports, prefecture
+from core import exports, prefecture, review_table
 from core.storage import Role
 from pages import components, opinion_panel
 
 user = components.require_user(Role.PREFECTURE)
-names = prefecture.review.department_options()
+names = review_table.department_options()
 calls = {c.id: c for c in prefecture.consulted_calls()}
 
 st.title("Fiche préfet")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import opinions, prefecture, review
+from core import opinions, prefecture, review_listing, review_table
 from core.formatting import count_fr
 from core.storage import Role
 from pages import components
@@ -41,7 +41,7 @@ wanted = c1.multiselect(
     key="pt_opinions",
 )
 search = c2.text_input("Recherche (SIRET ou nom)", max_chars=100, key="pt_search")
-filters = review.ReviewFilters(opinions=tuple(wanted), search=search)
+filters = review_listing.ReviewFilters(opinions=tuple(wanted), search=search)
 
 with components.db() as session:
     total = prefecture.count_applications(session=session, user=user, filters=filters)
@@ -49,7 +49,7 @@ with components.db() as session:
 
 st.markdown(f"**{count_fr(total, 'candidature')}**")
 event = st.dataframe(
-    components.blank_missing(review.to_french(frame[["id", *SHOWN]])),
+    components.blank_missing(review_table.to_french(frame[["id", *SHOWN]])),
     hide_index=True,
     width="stretch",
     on_select="rerun",

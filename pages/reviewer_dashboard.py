@@ -5,17 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import prefecture, review
+from core import prefecture, review_access
 from core.formatting import count_fr, format_date_fr, format_eur, format_int, format_percent_fr
 from core.storage import Role
 from pages import components, review_cache
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
-calls = review.readable_calls(user)
+calls = review_access.readable_calls(user)
 calls_consulted = {c.id for c in prefecture.consulted_calls() if c.id in calls}
 
 st.title("Tableau de bord des candidatures")
-st.info(review.scope_summary(user))
+st.info(review_access.scope_summary(user))
 st.caption("Consultation seule : les candidatures ne peuvent pas être modifiées depuis cet espace.")
 call_id = st.selectbox(
     "Appel",

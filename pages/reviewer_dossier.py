@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import attachments, prefecture, presentation, questionnaire, review, review_view
+from core import (
+    attachments,
+    prefecture,
+    presentation,
+    questionnaire,
+    review_dossier,
+    review_table,
+    review_view,
+)
 from core.calls import load_calls
 from core.formatting import (
     EFFECT_LABELS_FR,
@@ -14,7 +22,7 @@ from core.formatting import (
     format_eur,
 )
 from core.models import STATUS_LABELS_FR
-from core.storage import NotFound, Role
+from core.storage import APPLICATION_STATUS_LABELS_FR, NotFound, Role
 from pages import components, opinion_panel
 from pages.attachment_list import attachment_downloads
 from pages.components import escape_md
@@ -84,7 +92,9 @@ if listing is not None:
 
 try:
     with components.db() as session:
-        dossier = review.get_dossier(session=session, user=user, application_id=int(application_id))
+        dossier = review_dossier.get_dossier(
+            session=session, user=user, application_id=int(application_id)
+        )
 except NotFound:
     st.error(f"Aucune candidature ne porte le n° {int(application_id)}.")
     st.stop()
@@ -101,7 +111,7 @@ if submission:
     cols[0].markdown(f"N° de dossier  \n**{submission.dossier_number}**")
     cols[1].markdown(f"Déposée le  \n**{format_datetime_fr(submission.submitted_at)}**")
 else:
-    cols[0].markdown(f"État  \n**{review.APPLICATION_STATUS_LABELS_FR[record.status]}**")
+    cols[0].markdown(f"État  \n**{APPLICATION_STATUS_LABELS_FR[record.status]}**")
     cols[1].markdown(f"Dernière modification  \n**{format_datetime_fr(record.updated_at)}**")
 if dossier.call.posts is not None:
     posts = data.posts.count if data.posts.count is not None else "—"
@@ -145,7 +155,7 @@ if attachments.file_questions(dossier.call):
 st.subheader("Éligibilité")
 verdict = submission.verdict if submission else None
 if verdict is None:
-    label = review.verdict_label(record.verdict_status)
+    label = review_table.verdict_label(record.verdict_status)
     st.info(f"Dernière évaluation du brouillon : {label}.")
 else:
     st.markdown(f"**{STATUS_LABELS_FR[verdict.status]}** (évaluation au moment du dépôt)")
@@ -175,12 +185,12 @@ st.subheader("PDF du dossier")
 if submission is None:
     st.caption("Le PDF du dossier est disponible une fois la candidature déposée.")
 else:
-    pdf = review.dossier_pdf(dossier)
+    pdf = review_dossier.dossier_pdf(dossier)
     dossier_id = dossier.application.id
 
     def pdf_bytes(session, checked_user) -> bytes:
         # Read again with the user checked at click time: their scope of this moment applies.
-        review.get_dossier(session=session, user=checked_user, application_id=dossier_id)
+        review_dossier.get_dossier(session=session, user=checked_user, application_id=dossier_id)
         return pdf.content
 
     components.download_button(

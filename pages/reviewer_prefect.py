@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import exports, prefecture, review
+from core import exports, prefecture, review_table
 from core.storage import Role
 from pages import components, opinion_panel
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
 # The sheet covers consulted calls only; the call filter offers those the account reads.
 calls = {c.id: c for c in prefecture.consulted_calls() if user.reads_call(c.id)}
-departments = review.department_options()
+departments = review_table.department_options()
 
 st.title("Fiche préfet")
 st.caption(

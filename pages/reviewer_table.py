@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import answer_export, clock, exports, opinions, review, review_view
+from core import (
+    answer_export,
+    clock,
+    exports,
+    opinions,
+    review_access,
+    review_listing,
+    review_table,
+    review_view,
+)
 from core.downloads import Producer
 from core.formatting import count_fr, format_int
-from core.storage import Role
+from core.storage import APPLICATION_STATUS_LABELS_FR, Role
 from pages import components
 
 DOSSIER_PAGE = "pages/reviewer_dossier.py"
@@ -15,13 +24,13 @@ ANY = "Tous"
 YES_NO = {ANY: None, "Oui": True, "Non": False}
 
 user = components.require_user(Role.REVIEWER, Role.ADMIN)
-calls = review.readable_calls(user)  # the call filter offers only the account's calls
-departments = review.department_options()
-types = review.structure_type_options()
+calls = review_access.readable_calls(user)  # the call filter offers only the account's calls
+departments = review_table.department_options()
+types = review_table.structure_type_options()
 
 st.title("Candidatures")
 st.caption("Consultation seule. Filtrez, triez, ouvrez un dossier ou exportez la liste filtrée.")
-st.caption(review.scope_summary(user))
+st.caption(review_access.scope_summary(user))
 
 ALL = "Tous"  # an empty filter keeps every row
 
@@ -33,7 +42,7 @@ with st.expander("Filtres", expanded=True):
         format_func=lambda c: "Tous les appels" if c is None else calls[c].short_title,
         key="f_call",
     )
-    regions = c2.multiselect("Région", review.all_regions(), key="f_regions", placeholder=ALL)
+    regions = c2.multiselect("Région", review_table.all_regions(), key="f_regions", placeholder=ALL)
     deps = c3.multiselect(
         "Département",
         list(departments),
@@ -44,15 +53,15 @@ with st.expander("Filtres", expanded=True):
     c1, c2, c3, c4 = st.columns(4)
     statuses = c1.multiselect(
         "État",
-        list(review.APPLICATION_STATUS_LABELS_FR),
-        format_func=review.APPLICATION_STATUS_LABELS_FR.get,
+        list(APPLICATION_STATUS_LABELS_FR),
+        format_func=APPLICATION_STATUS_LABELS_FR.get,
         key="f_statuses",
         placeholder=ALL,
     )
     verdicts = c2.multiselect(
         "Éligibilité",
-        list(review.VERDICT_OPTIONS),
-        format_func=review.VERDICT_OPTIONS.get,
+        list(review_table.VERDICT_OPTIONS),
+        format_func=review_table.VERDICT_OPTIONS.get,
         key="f_verdicts",
         placeholder=ALL,
     )
@@ -74,7 +83,7 @@ with st.expander("Filtres", expanded=True):
         "Recherche (SIRET ou nom)", key="f_search", max_chars=100, placeholder="ex. Saint-Étienne"
     )
 
-filters = review.ReviewFilters(
+filters = review_listing.ReviewFilters(
     call_id=call_id,
     departments=tuple(deps),
     regions=tuple(regions),
@@ -90,10 +99,13 @@ filters = review.ReviewFilters(
 
 c1, c2, c3 = st.columns([2, 1, 1])
 sort = c1.selectbox(
-    "Trier par", list(review.SORT_LABELS_FR), format_func=review.SORT_LABELS_FR.get, key="sort"
+    "Trier par",
+    list(review_listing.SORT_LABELS_FR),
+    format_func=review_listing.SORT_LABELS_FR.get,
+    key="sort",
 )
 descending = c2.toggle("Ordre décroissant", value=True, key="descending")
-page_size = c3.selectbox("Lignes par page", review.PAGE_SIZES, index=1, key="page_size")
+page_size = c3.selectbox("Lignes par page", review_listing.PAGE_SIZES, index=1, key="page_size")
 
 # A new filter or sort starts again from the first page.
 signature = (filters, sort, descending, page_size)
@@ -102,12 +114,12 @@ if st.session_state.get("_review_signature") != signature:
     st.session_state["page"] = 1
 
 with components.db() as session:
-    total = review.count_applications(session=session, user=user, filters=filters)
+    total = review_listing.count_applications(session=session, user=user, filters=filters)
     pages = max(1, -(-total // page_size))
     if st.session_state.get("page", 1) > pages:
         st.session_state["page"] = pages
     page = st.number_input("Page", min_value=1, max_value=pages, step=1, key="page")
-    frame = review.list_applications(
+    frame = review_listing.list_applications(
         session=session,
         user=user,
         filters=filters,

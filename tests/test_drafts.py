@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from core import clock, review, storage
+from core import clock, review_listing, storage
 from core.models import Application, Structure
-from core.review import ReviewFilters
+from core.review_listing import ReviewFilters
 from core.storage import AlreadySubmitted, NotFound, NotRestorable
 from tests.builders import SIRET_COMMUNE_93, WAVE1
 
@@ -45,7 +45,10 @@ def test_a_deleted_draft_is_gone_from_every_view_until_restored(session, applica
         storage.get_application(session=session, user=applicant, application_id=record.id)
     with pytest.raises(NotFound):  # reviewers do not see it either
         storage.get_application(session=session, user=reviewer, application_id=record.id)
-    assert review.count_applications(session=session, user=reviewer, filters=ReviewFilters()) == 0
+    assert (
+        review_listing.count_applications(session=session, user=reviewer, filters=ReviewFilters())
+        == 0
+    )
     [deleted] = storage.list_deleted_drafts(session=session, user=applicant)
     assert deleted.id == record.id
 

@@ -13,7 +13,8 @@ from core import exports
 from core.calls import get_call
 from core.exports import LIST_A_HEADERS, LIST_B_HEADERS, export_listing, prefect_sheet
 from core.models import StructureType
-from core.review import LISTING_COLUMNS_FR, ReviewFilters
+from core.review_listing import ReviewFilters
+from core.review_table import LISTING_COLUMNS_FR
 from tests.builders import WAVE1, WAVE2
 from tests.review_data import TODAY, make_application, populate
 

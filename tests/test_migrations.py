@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import review, storage
+from core import review_dossier, storage
 from core.calls import get_call
 from core.db import (
     ApplicationRow,
@@ -204,11 +204,11 @@ def test_upgrade_from_0001_keeps_submitted_dossiers_and_their_pdf_hash(database_
         engine = get_engine(database_url)  # migrates to head
         assert _current(engine) == _head()
         with Session(engine) as session:
-            dossier = review.get_dossier(
+            dossier = review_dossier.get_dossier(
                 session=session, user=reviewer, application_id=ids["submitted"]
             )
             assert dossier.submission.dossier_number == "CNFS-2021-000012"
-            assert review.dossier_pdf(dossier).matches is True
+            assert review_dossier.dossier_pdf(dossier).matches is True
             subsidies = dict(
                 session.execute(sa.select(ApplicationRow.id, ApplicationRow.subsidy_eur)).all()
             )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from core import journey, review, storage
+from core import journey, review_listing, storage
 from core.calls import get_call
 from core.models import Application, Status
-from core.review import ReviewFilters
+from core.review_listing import ReviewFilters
 from tests.builders import SIGNED, TODAY, WAVE1, WAVE2, complete_application
 
 ASSOCIATION = {
@@ -60,7 +60,7 @@ def test_moving_keeps_every_answer_the_new_call_asks(session, applicant, reviewe
     assert moved.record.data.model_dump(exclude={"call_id"}) == before
     assert moved.verdict.status != Status.INELIGIBLE
     # Reviewers see it in its new call, and its history says so.
-    listing = review.list_applications(
+    listing = review_listing.list_applications(
         session=session, user=reviewer, filters=ReviewFilters(call_id=WAVE2)
     )
     assert record.id in set(listing["id"])

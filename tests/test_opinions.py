@@ -8,11 +8,19 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from core import accounts, opinions, prefecture, review, storage
+from core import (
+    accounts,
+    opinions,
+    prefecture,
+    review_dashboard,
+    review_dossier,
+    review_listing,
+    storage,
+)
 from core.db import OpinionChangeRow
 from core.exports import export_listing, prefect_sheet
 from core.opinions import Opinion, OpinionInput
-from core.review import ReviewFilters
+from core.review_listing import ReviewFilters
 from core.storage import Forbidden, NotFound, Role
 from tests.conftest import TEST_PASSWORD
 from tests.review_data import TODAY, populate
@@ -157,8 +165,10 @@ def test_sheet_of_another_department_is_not_found(session, pref93, apps):
 
 def test_prefecture_is_kept_out_of_the_anct_queries(session, pref93, apps):
     for query in (
-        lambda: review.dashboard(session=session, user=pref93),
-        lambda: review.get_dossier(session=session, user=pref93, application_id=apps.montreuil),
+        lambda: review_dashboard.dashboard(session=session, user=pref93),
+        lambda: review_dossier.get_dossier(
+            session=session, user=pref93, application_id=apps.montreuil
+        ),
         lambda: export_listing(session=session, user=pref93, filters=ReviewFilters(), fmt="csv"),
     ):
         with pytest.raises(Forbidden):
@@ -258,7 +268,9 @@ def test_another_prefecture_cannot_give_an_opinion_in_the_93(session, pref42, ap
 
 def test_listing_and_exports_carry_the_opinion_and_filter_on_it(session, pref93, reviewer, apps):
     _give(session, pref93, apps.ccas_93)
-    frame = review.list_applications(session=session, user=reviewer, filters=ReviewFilters())
+    frame = review_listing.list_applications(
+        session=session, user=reviewer, filters=ReviewFilters()
+    )
     row = frame.set_index("id").loc[apps.ccas_93]
     assert row["opinion"] == "Avis négatif" and row["supported_count"] == 0
     assert row["opinion_at"].date() == TODAY
@@ -266,14 +278,16 @@ def test_listing_and_exports_carry_the_opinion_and_filter_on_it(session, pref93,
 
     def ids(*wanted):
         filters = ReviewFilters(opinions=wanted, statuses=("submitted",))
-        return set(review.list_applications(session=session, user=reviewer, filters=filters)["id"])
+        return set(
+            review_listing.list_applications(session=session, user=reviewer, filters=filters)["id"]
+        )
 
     assert ids("negative") == {apps.ccas_93}
     assert ids("") == {apps.saint_etienne, apps.montreuil, apps.association_93}
     assert ids("", "negative") == ids()
     # Drafts never wait for an opinion: « sans avis » leaves them out even unfiltered by state.
     every_state = ReviewFilters(opinions=("",))
-    listed = review.list_applications(session=session, user=reviewer, filters=every_state)
+    listed = review_listing.list_applications(session=session, user=reviewer, filters=every_state)
     assert apps.draft_93 not in set(listed["id"])
     content, _ = export_listing(
         session=session, user=reviewer, filters=ReviewFilters(opinions=("negative",)), fmt="csv"

@@ -315,12 +315,14 @@ def _metrics(at: AppTest) -> dict[str, str]:
 def test_a_submission_after_a_first_render_shows_on_the_next(
     apps, session, applicant, reviewer, monkeypatch
 ):
-    from core import review
+    from core import review_dashboard
     from tests.review_data import make_application
 
     computed = []
-    dashboard = review.dashboard
-    monkeypatch.setattr(review, "dashboard", lambda **kw: computed.append(1) or dashboard(**kw))
+    dashboard = review_dashboard.dashboard
+    monkeypatch.setattr(
+        review_dashboard, "dashboard", lambda **kw: computed.append(1) or dashboard(**kw)
+    )
     at = page("dashboard", reviewer).run()
     assert _metrics(at)["Déposées"] == "4"
     assert _metrics(at)["Dossiers sans avis"] == "4"

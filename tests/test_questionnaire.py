@@ -18,7 +18,7 @@ from core.calls import get_call
 from core.models import Application
 from core.pdf import render_application
 from core.questionnaire import QuestionnaireFileError, load_questionnaire_file
-from core.review import ReviewFilters
+from core.review_listing import ReviewFilters
 from tests.builders import TODAY, WAVE1, WAVE2, complete_application
 
 TODAY_AT = dt.datetime(2021, 2, 10, 9, 0)

@@ -8,13 +8,21 @@ import pytest
 from sqlalchemy import select, update
 from stdnum.fr import siret as stdnum_siret
 
-from core import review, rules, storage
+from core import (
+    review_calendar,
+    review_dashboard,
+    review_dossier,
+    review_listing,
+    review_table,
+    rules,
+    storage,
+)
 from core.calls import get_call
 from core.db import ApplicationRow, SubmissionRow
 from core.exports import export_listing, prefect_sheet
 from core.formatting import PARIS
 from core.models import Application, Status, Verdict
-from core.review import ReviewFilters
+from core.review_listing import ReviewFilters
 from core.scale_seed import seed_scale
 from core.storage import Forbidden, NotFound
 from tests.builders import WAVE1, WAVE2
@@ -34,11 +42,15 @@ def apps(session, applicant):
 # --- who may ask ----------------------------------------------------------------------------
 
 READ_QUERIES = {
-    "dashboard": lambda s, u: review.dashboard(session=s, user=u),
-    "count": lambda s, u: review.count_applications(session=s, user=u, filters=ReviewFilters()),
-    "list": lambda s, u: review.list_applications(session=s, user=u, filters=ReviewFilters()),
-    "calendar": lambda s, u: review.commission_calendar(session=s, user=u),
-    "dossier": lambda s, u: review.get_dossier(session=s, user=u, application_id=1),
+    "dashboard": lambda s, u: review_dashboard.dashboard(session=s, user=u),
+    "count": lambda s, u: review_listing.count_applications(
+        session=s, user=u, filters=ReviewFilters()
+    ),
+    "list": lambda s, u: review_listing.list_applications(
+        session=s, user=u, filters=ReviewFilters()
+    ),
+    "calendar": lambda s, u: review_calendar.commission_calendar(session=s, user=u),
+    "dossier": lambda s, u: review_dossier.get_dossier(session=s, user=u, application_id=1),
     "prefect": lambda s, u: prefect_sheet(session=s, user=u, department_code="93"),
     "export": lambda s, u: export_listing(session=s, user=u, filters=ReviewFilters(), fmt="csv"),
 }
@@ -58,7 +70,9 @@ def test_reviewer_and_admin_can_use_them(query, session, reviewer, admin, apps):
 
 def test_reviewer_cannot_write_through_storage(session, reviewer, apps):
     """Review is read-only: every write path of the applicant refuses a reviewer."""
-    record = review.get_dossier(session=session, user=reviewer, application_id=apps.draft_93)
+    record = review_dossier.get_dossier(
+        session=session, user=reviewer, application_id=apps.draft_93
+    )
     with pytest.raises(Forbidden):
         storage.create_application(session=session, user=reviewer, call_id=WAVE1)
     with pytest.raises(Forbidden):
@@ -90,7 +104,7 @@ def test_reviewer_cannot_write_through_storage(session, reviewer, apps):
 
 
 def test_dashboard_counts_and_totals(session, reviewer, apps):
-    board = review.dashboard(session=session, user=reviewer)
+    board = review_dashboard.dashboard(session=session, user=reviewer)
     assert board.total == 5
     assert board.submitted == 4
     assert board.posts_submitted == 3 + 2 + 1 + 4
@@ -111,7 +125,7 @@ def test_dashboard_counts_and_totals(session, reviewer, apps):
 
 
 def test_seine_saint_denis_agreement_counts_both_calls_once(session, reviewer, apps):
-    (progress,) = review.dashboard(session=session, user=reviewer).agreements
+    (progress,) = review_dashboard.dashboard(session=session, user=reviewer).agreements
     assert progress.agreement.department == "93"
     assert (progress.agreement.max_posts, progress.agreement.max_eur) == (80, 4_000_000)
     assert progress.posts_requested == 2 + 1 + 4  # submitted, wave 1 and wave 2
@@ -119,17 +133,19 @@ def test_seine_saint_denis_agreement_counts_both_calls_once(session, reviewer, a
     assert progress.applications == 3
     assert progress.draft_posts == 5
     assert progress.posts_ratio == pytest.approx(7 / 80)
-    only_wave2 = review.dashboard(session=session, user=reviewer, call_id=WAVE2).agreements
+    only_wave2 = review_dashboard.dashboard(
+        session=session, user=reviewer, call_id=WAVE2
+    ).agreements
     assert only_wave2[0].posts_requested == 1
 
 
 def test_dashboard_for_one_call(session, reviewer, apps):
-    board = review.dashboard(session=session, user=reviewer, call_id=WAVE2)
+    board = review_dashboard.dashboard(session=session, user=reviewer, call_id=WAVE2)
     assert (board.total, board.submitted, board.posts_submitted) == (1, 1, 1)
 
 
 def test_empty_database_dashboard(session, reviewer):
-    board = review.dashboard(session=session, user=reviewer)
+    board = review_dashboard.dashboard(session=session, user=reviewer)
     assert board.total == 0
     assert board.calendar.empty
     assert board.agreements[0].posts_requested == 0
@@ -154,7 +170,7 @@ def test_calendar_puts_each_dossier_on_the_next_review_day(session, reviewer, ap
     # 15 February 00:30 in Paris (still the 14th in UTC): examined on 15 March.
     _set_submitted_at(session, apps.ccas_93, dt.datetime(2021, 2, 15, 0, 30, tzinfo=paris))
     _set_submitted_at(session, apps.saint_etienne, dt.datetime(2021, 1, 2, 10, 0, tzinfo=paris))
-    calendar = review.commission_calendar(session=session, user=reviewer, today=TODAY)
+    calendar = review_calendar.commission_calendar(session=session, user=reviewer, today=TODAY)
     rows = {
         row["Date d'examen"]: (row["Dossiers"], row["Postes demandés"], row["À venir"])
         for row in calendar.to_dict("records")
@@ -197,28 +213,30 @@ def test_calendar_puts_each_dossier_on_the_next_review_day(session, reviewer, ap
 )
 def test_filters(filters, expected, session, reviewer, apps):
     ids = {name: getattr(apps, name) for name in vars(apps)}
-    frame = review.list_applications(session=session, user=reviewer, filters=filters, limit=None)
-    assert set(frame["id"]) == {ids[name] for name in expected}
-    assert review.count_applications(session=session, user=reviewer, filters=filters) == len(
-        expected
+    frame = review_listing.list_applications(
+        session=session, user=reviewer, filters=filters, limit=None
     )
+    assert set(frame["id"]) == {ids[name] for name in expected}
+    assert review_listing.count_applications(
+        session=session, user=reviewer, filters=filters
+    ) == len(expected)
 
 
 def test_search_by_siret_prefix(session, reviewer, apps):
     siret = session.execute(
         select(ApplicationRow.siret).where(ApplicationRow.id == apps.ccas_93)
     ).scalar_one()
-    frame = review.list_applications(
+    frame = review_listing.list_applications(
         session=session, user=reviewer, filters=ReviewFilters(search=siret[:9]), limit=None
     )
     assert list(frame["id"]) == [apps.ccas_93]
 
 
 def test_listing_columns_are_labelled_in_french(session, reviewer, apps):
-    frame = review.list_applications(
+    frame = review_listing.list_applications(
         session=session, user=reviewer, filters=ReviewFilters(departments=("42",))
     )
-    row = review.to_french(frame).iloc[0]
+    row = review_table.to_french(frame).iloc[0]
     assert row["Nom de la structure"] == "Commune de Saint-Étienne"
     assert row["Région"] == "Auvergne-Rhône-Alpes"
     assert row["Éligibilité"] == "Éligible"
@@ -230,10 +248,10 @@ def test_listing_columns_are_labelled_in_french(session, reviewer, apps):
 def test_paging_and_sorting_in_sql(engine, session, reviewer):
     seed_scale(engine, count=60, drafts=7, seed=7)
     filters = ReviewFilters()
-    assert review.count_applications(session=session, user=reviewer, filters=filters) == 67
+    assert review_listing.count_applications(session=session, user=reviewer, filters=filters) == 67
     seen: list[int] = []
     for offset in range(0, 67, 25):
-        page = review.list_applications(
+        page = review_listing.list_applications(
             session=session,
             user=reviewer,
             filters=filters,
@@ -246,7 +264,7 @@ def test_paging_and_sorting_in_sql(engine, session, reviewer):
         posts = list(page["posts_count"])
         assert posts == sorted(posts, reverse=True)
     assert len(seen) == len(set(seen)) == 67
-    by_date = review.list_applications(
+    by_date = review_listing.list_applications(
         session=session, user=reviewer, filters=filters, sort="submitted_at", limit=None
     )
     submitted = by_date["submitted_at"].dropna()
@@ -258,7 +276,9 @@ def test_paging_and_sorting_in_sql(engine, session, reviewer):
 
 
 def test_dossier_has_snapshot_verdict_and_history(session, reviewer, apps):
-    dossier = review.get_dossier(session=session, user=reviewer, application_id=apps.association_93)
+    dossier = review_dossier.get_dossier(
+        session=session, user=reviewer, application_id=apps.association_93
+    )
     assert dossier.submission is not None
     assert dossier.submission.verdict.status == Status.TO_EXAMINE
     assert any(r.sources for r in dossier.submission.verdict.reasons)
@@ -273,12 +293,14 @@ def test_dossier_has_snapshot_verdict_and_history(session, reviewer, apps):
 
 def test_unknown_dossier(session, reviewer):
     with pytest.raises(NotFound):
-        review.get_dossier(session=session, user=reviewer, application_id=999)
+        review_dossier.get_dossier(session=session, user=reviewer, application_id=999)
 
 
 def test_dossier_pdf_matches_the_hash_stored_at_submission(session, reviewer, apps):
-    dossier = review.get_dossier(session=session, user=reviewer, application_id=apps.montreuil)
-    pdf = review.dossier_pdf(dossier)
+    dossier = review_dossier.get_dossier(
+        session=session, user=reviewer, application_id=apps.montreuil
+    )
+    pdf = review_dossier.dossier_pdf(dossier)
     assert pdf.content.startswith(b"%PDF")
     assert pdf.matches is True
     session.execute(
@@ -287,14 +309,18 @@ def test_dossier_pdf_matches_the_hash_stored_at_submission(session, reviewer, ap
         .values(pdf_sha256="0" * 64)
     )
     session.commit()
-    dossier = review.get_dossier(session=session, user=reviewer, application_id=apps.montreuil)
-    assert review.dossier_pdf(dossier).matches is False
+    dossier = review_dossier.get_dossier(
+        session=session, user=reviewer, application_id=apps.montreuil
+    )
+    assert review_dossier.dossier_pdf(dossier).matches is False
 
 
 def test_draft_has_no_pdf(session, reviewer, apps):
-    dossier = review.get_dossier(session=session, user=reviewer, application_id=apps.draft_93)
+    dossier = review_dossier.get_dossier(
+        session=session, user=reviewer, application_id=apps.draft_93
+    )
     with pytest.raises(NotFound):
-        review.dossier_pdf(dossier)
+        review_dossier.dossier_pdf(dossier)
 
 
 # --- scale seed -----------------------------------------------------------------------------
@@ -310,15 +336,15 @@ def test_scale_seed_inserts_valid_varied_applications(engine, session, reviewer,
     assert all(stdnum_siret.is_valid(r.siret) for r in rows)
     assert {r.status for r in rows} == {"submitted", "draft"}
     assert len({r.structure_type for r in rows}) >= 5
-    board = review.dashboard(session=session, user=reviewer)
+    board = review_dashboard.dashboard(session=session, user=reviewer)
     assert board.submitted == 200
     assert len(board.by_department) > 50
     # Ids and sequences stay usable: the applicant can still create an application.
     created = storage.create_application(session=session, user=applicant, call_id=WAVE1)
     assert created.id == 221
-    dossier = review.get_dossier(session=session, user=reviewer, application_id=1)
+    dossier = review_dossier.get_dossier(session=session, user=reviewer, application_id=1)
     assert dossier.submission is not None
-    assert review.dossier_pdf(dossier).matches is None  # seeded without a PDF
+    assert review_dossier.dossier_pdf(dossier).matches is None  # seeded without a PDF
 
 
 def test_every_seeded_verdict_is_the_rules_own(engine, session):
@@ -383,8 +409,10 @@ def test_money_everywhere_is_the_subsidy_the_rules_gave(
         session, applicant, 1, **{"structure.department": "974", "structure.postcode": "97400",
                                   "posts.count": 2, "posts.coordinator_wanted": False},
     )  # fmt: skip
-    frame = review.list_applications(session=session, user=reviewer, filters=ReviewFilters())
+    frame = review_listing.list_applications(
+        session=session, user=reviewer, filters=ReviewFilters()
+    )
     assert list(frame["requested_eur"]) == [120_000]
     content, _ = export_listing(session=session, user=reviewer, filters=ReviewFilters(), fmt="csv")
     assert "120000" in content.decode("utf-8-sig").replace(" ", "").replace("\u202f", "")
-    assert review.dashboard(session=session, user=reviewer).eur_submitted == 120_000
+    assert review_dashboard.dashboard(session=session, user=reviewer).eur_submitted == 120_000

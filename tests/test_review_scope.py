@@ -12,9 +12,20 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from core import accounts, answer_export, exports, opinions, prefecture, review, storage
+from core import (
+    accounts,
+    answer_export,
+    exports,
+    opinions,
+    prefecture,
+    review_access,
+    review_dashboard,
+    review_dossier,
+    review_listing,
+    storage,
+)
 from core.db import ApplicationRow
-from core.review import ReviewFilters
+from core.review_listing import ReviewFilters
 from core.storage import NotFound, Role, User, read_conditions
 from tests.builders import WAVE1, WAVE2
 from tests.conftest import TEST_PASSWORD
@@ -66,9 +77,9 @@ def _ids(frame) -> set[int]:
 DOSSIER_READS = {
     "check_readable": lambda s, u, i: storage.check_readable(session=s, user=u, application_id=i),
     "get_application": lambda s, u, i: storage.get_application(session=s, user=u, application_id=i),
-    "dossier": lambda s, u, i: review.get_dossier(session=s, user=u, application_id=i),
-    "dossier_pdf": lambda s, u, i: review.dossier_pdf(
-        review.get_dossier(session=s, user=u, application_id=i)
+    "dossier": lambda s, u, i: review_dossier.get_dossier(session=s, user=u, application_id=i),
+    "dossier_pdf": lambda s, u, i: review_dossier.dossier_pdf(
+        review_dossier.get_dossier(session=s, user=u, application_id=i)
     ),
     "submission": lambda s, u, i: storage.get_submission(session=s, user=u, application_id=i),
     "history": lambda s, u, i: storage.list_audit_events(session=s, user=u, application_id=i),
@@ -113,7 +124,7 @@ def test_a_reviewer_of_the_93_call_reads_no_cnfs_dossier(session, apps, cd93_rev
 
 def test_admin_reads_every_call(session, apps, admin):
     for application_id in (apps.montreuil, apps.association_93, apps.draft_93):
-        review.get_dossier(session=session, user=admin, application_id=application_id)
+        review_dossier.get_dossier(session=session, user=admin, application_id=application_id)
 
 
 def test_the_sql_scope_says_what_can_read_says(
@@ -142,9 +153,13 @@ def test_listing_and_counts_hold_the_scope_only(
         (wave2_reviewer, {apps.association_93}),
         (cd93_reviewer, set()),
     ):
-        frame = review.list_applications(session=session, user=user, filters=ReviewFilters())
+        frame = review_listing.list_applications(
+            session=session, user=user, filters=ReviewFilters()
+        )
         assert _ids(frame) == expected
-        count = review.count_applications(session=session, user=user, filters=ReviewFilters())
+        count = review_listing.count_applications(
+            session=session, user=user, filters=ReviewFilters()
+        )
         assert count == len(expected)
         records = storage.list_applications(session=session, user=user)
         assert {r.id for r in records} == expected
@@ -152,18 +167,23 @@ def test_listing_and_counts_hold_the_scope_only(
 
 def test_filtering_on_a_call_outside_the_scope_finds_nothing(session, apps, wave2_reviewer):
     filters = ReviewFilters(call_id=WAVE1)
-    assert review.count_applications(session=session, user=wave2_reviewer, filters=filters) == 0
-    frame = review.list_applications(session=session, user=wave2_reviewer, filters=filters)
+    assert (
+        review_listing.count_applications(session=session, user=wave2_reviewer, filters=filters)
+        == 0
+    )
+    frame = review_listing.list_applications(session=session, user=wave2_reviewer, filters=filters)
     assert frame.empty
     # And no search reaches across: a wave-1 name is not found by the wave-2 reviewer.
     search = ReviewFilters(search="Montreuil")
-    assert review.count_applications(session=session, user=wave2_reviewer, filters=search) == 0
+    assert (
+        review_listing.count_applications(session=session, user=wave2_reviewer, filters=search) == 0
+    )
 
 
 def test_the_call_filter_offers_the_scope_calls_only(wave1_reviewer, cd93_reviewer, admin):
-    assert list(review.readable_calls(wave1_reviewer)) == [WAVE1]
-    assert list(review.readable_calls(cd93_reviewer)) == [CD93]
-    assert list(review.readable_calls(admin)) == [WAVE1, WAVE2, CD93]
+    assert list(review_access.readable_calls(wave1_reviewer)) == [WAVE1]
+    assert list(review_access.readable_calls(cd93_reviewer)) == [CD93]
+    assert list(review_access.readable_calls(admin)) == [WAVE1, WAVE2, CD93]
 
 
 def test_exports_hold_the_scope_only(session, apps, wave2_reviewer):
@@ -190,7 +210,7 @@ def test_exports_hold_the_scope_only(session, apps, wave2_reviewer):
 
 
 def test_answer_rows_of_a_reviewer_of_another_call_are_empty(session, apps, cd93_reviewer):
-    rows = review.answer_rows(session=session, user=cd93_reviewer, filters=ReviewFilters())
+    rows = review_listing.answer_rows(session=session, user=cd93_reviewer, filters=ReviewFilters())
     assert rows == []
 
 
@@ -198,24 +218,24 @@ def test_answer_rows_of_a_reviewer_of_another_call_are_empty(session, apps, cd93
 
 
 def test_dashboard_counts_the_scope_only(session, apps, wave1_reviewer, wave2_reviewer):
-    board = review.dashboard(session=session, user=wave2_reviewer)
+    board = review_dashboard.dashboard(session=session, user=wave2_reviewer)
     assert (board.total, board.submitted, board.posts_submitted) == (1, 1, 1)
     assert set(board.by_structure_type["Type de structure"]) == {"Association"}
     # The 93 agreement, counted on the wave-2 dossier alone (wave-1 ones are out of scope).
     assert [(a.applications, a.posts_requested) for a in board.agreements] == [(1, 1)]
     assert int(board.calendar["Dossiers"].sum()) == 1
-    wave1 = review.dashboard(session=session, user=wave1_reviewer)
+    wave1 = review_dashboard.dashboard(session=session, user=wave1_reviewer)
     assert (wave1.total, wave1.submitted) == (4, 3)
     # Asking for a call outside the scope shows nothing rather than failing.
-    empty = review.dashboard(session=session, user=wave2_reviewer, call_id=WAVE1)
+    empty = review_dashboard.dashboard(session=session, user=wave2_reviewer, call_id=WAVE1)
     assert (empty.total, empty.agreements, len(empty.calendar)) == (0, [], 0)
 
 
 def test_a_reviewer_of_a_call_not_loaded_gets_an_empty_dashboard(session, apps, cd93_reviewer):
-    board = review.dashboard(session=session, user=cd93_reviewer)
+    board = review_dashboard.dashboard(session=session, user=cd93_reviewer)
     assert (board.total, board.submitted, board.eur_submitted) == (0, 0, 0)
     assert board.agreements == [] and board.calendar.empty
-    board = review.dashboard(session=session, user=cd93_reviewer, call_id=CD93)
+    board = review_dashboard.dashboard(session=session, user=cd93_reviewer, call_id=CD93)
     assert board.total == 0
 
 
@@ -229,7 +249,7 @@ def test_prefect_sheet_and_follow_up_hold_the_scope_only(
     progress = prefecture.progress(session=session, user=wave2_reviewer)
     assert progress.answered + progress.to_answer == 1
     assert prefecture.progress(session=session, user=cd93_reviewer).by_list.empty
-    rows = review.submitted_rows_of_department(
+    rows = review_dossier.submitted_rows_of_department(
         session=session, user=wave2_reviewer, department="93"
     )
     assert [r[0] for r in rows] == [WAVE2]
@@ -239,20 +259,20 @@ def test_prefect_sheet_and_follow_up_hold_the_scope_only(
 
 
 def test_scope_summary_names_the_calls_by_title(wave1_reviewer, cd93_reviewer, admin, reviewer):
-    assert review.scope_summary(wave1_reviewer) == (
+    assert review_access.scope_summary(wave1_reviewer) == (
         "Appel que vous instruisez : « Conseillers numériques France Services — AMI "
         "collectivités territoriales et leurs groupements (vague 1) »."
     )
-    both = review.scope_summary(reviewer)
+    both = review_access.scope_summary(reviewer)
     assert both.startswith("Appels que vous instruisez : « Conseillers numériques")
     assert "(vague 1) » ; « " in both
-    assert "Numérique inclusif" in review.scope_summary(cd93_reviewer)
-    assert "tous les appels" in review.scope_summary(admin)
+    assert "Numérique inclusif" in review_access.scope_summary(cd93_reviewer)
+    assert "tous les appels" in review_access.scope_summary(admin)
 
 
 def test_a_scope_with_a_call_not_loaded_says_so(session):
     user = _reviewer(session, "mixte@anct.gouv.fr", f"{WAVE1},cd93-2022-appel-futur")
-    summary = review.scope_summary(user)
+    summary = review_access.scope_summary(user)
     assert summary.startswith("Appel que vous instruisez : « Conseillers")
     assert "(1 autre appel pas encore ouvert sur ce portail)." in summary
 
@@ -289,15 +309,15 @@ def test_the_data_version_moves_with_every_change_a_reviewer_sees(
     from core.opinions import Opinion, OpinionInput
     from tests.review_data import make_application
 
-    seen = [review.data_version(session=session, user=reviewer)]
+    seen = [review_dashboard.data_version(session=session, user=reviewer)]
 
     def changed() -> None:
         session.commit()
-        version = review.data_version(session=session, user=reviewer)
+        version = review_dashboard.data_version(session=session, user=reviewer)
         assert version not in seen
         seen.append(version)
 
-    assert review.data_version(session=session, user=reviewer) == seen[0]  # nothing new
+    assert review_dashboard.data_version(session=session, user=reviewer) == seen[0]  # nothing new
     new = make_application(session, applicant, 50, submit=False)
     changed()
     record = storage.get_application(session=session, user=applicant, application_id=new)
@@ -333,4 +353,4 @@ def test_the_data_version_moves_with_every_change_a_reviewer_sees(
 
 def test_the_data_version_is_for_reviewers_only(session, apps, applicant):
     with pytest.raises(storage.Forbidden):
-        review.data_version(session=session, user=applicant)
+        review_dashboard.data_version(session=session, user=applicant)

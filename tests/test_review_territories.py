@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core import accounts, review, rules, storage
+from core import accounts, review_dashboard, review_listing, review_territories, rules, storage
 from core.calls import get_call
 from core.models import Application, Status, Verdict
-from core.review import ReviewFilters
+from core.review_listing import ReviewFilters
 from core.storage import Role, User
 from tests.builders import CD93, CD93_TODAY, CNFS_CALLS, complete_project
 from tests.conftest import OTHER_93_SIRETS, TEST_PASSWORD
@@ -68,14 +68,14 @@ def cd93_reviewer(session) -> User:
     return _reviewer(session, "instructeur@seinesaintdenis.fr", CD93)
 
 
-def _rows(board: review.TerritoryBoard) -> dict[str, review.TerritoryRow]:
+def _rows(board: review_territories.TerritoryBoard) -> dict[str, review_territories.TerritoryRow]:
     return {r.territory_id: r for r in board.rows}
 
 
 def test_each_territory_counts_its_dossiers_budget_against_its_share_and_targets(
     session, projects, cd93_reviewer
 ):
-    (board,) = review.territory_boards(session=session, user=cd93_reviewer)
+    (board,) = review_territories.territory_boards(session=session, user=cd93_reviewer)
     assert board.call.id == CD93
     rows = _rows(board)
     assert list(rows) == ["T6", "T7", "T8", "T9"]  # the call's order, empty territories too
@@ -95,44 +95,44 @@ def test_each_territory_counts_its_dossiers_budget_against_its_share_and_targets
 
 def test_a_budget_exactly_at_the_share_is_within_it(session, applicant, cd93_reviewer):
     _project(session, applicant, **{"project.territory": "T7"})
-    t7 = _rows(review.territory_boards(session=session, user=cd93_reviewer)[0])["T7"]
+    t7 = _rows(review_territories.territory_boards(session=session, user=cd93_reviewer)[0])["T7"]
     assert (t7.budget_eur, t7.over_share) == (187_500, False)
 
 
 def test_a_draft_without_territory_gets_its_own_line(session, applicant, cd93_reviewer):
     _project(session, applicant, submit=False, **{"project.territory": None})
-    board = review.territory_boards(session=session, user=cd93_reviewer)[0]
+    board = review_territories.territory_boards(session=session, user=cd93_reviewer)[0]
     assert (board.rows[-1].label, board.rows[-1].drafts) == ("Territoire non renseigné", 1)
 
 
 def test_a_reviewer_out_of_scope_gets_no_territory_table(session, projects, reviewer):
     # ANCT reads the CNFS calls only: no table, and asking for the 93 call gives nothing.
-    assert review.territory_boards(session=session, user=reviewer) == []
-    assert review.territory_boards(session=session, user=reviewer, call_id=CD93) == []
-    assert review.dashboard(session=session, user=reviewer).territories == []
+    assert review_territories.territory_boards(session=session, user=reviewer) == []
+    assert review_territories.territory_boards(session=session, user=reviewer, call_id=CD93) == []
+    assert review_dashboard.dashboard(session=session, user=reviewer).territories == []
 
 
 def test_cnfs_calls_have_no_territory_table(session, applicant, reviewer):
     populate(session, applicant)
-    board = review.dashboard(session=session, user=reviewer)
+    board = review_dashboard.dashboard(session=session, user=reviewer)
     assert board.territories == [] and board.funds_posts
     assert board.eur_submitted == 10 * 50_000
 
 
 def test_all_calls_keep_cnfs_money_apart_from_93_budgets(session, applicant, projects, admin):
     populate(session, applicant)
-    board = review.dashboard(session=session, user=admin)
+    board = review_dashboard.dashboard(session=session, user=admin)
     assert board.eur_submitted == 10 * 50_000  # not + 407 500 € of 93 budgets
     assert board.funds_posts
     (territorial,) = board.territories
     assert sum(r.budget_eur for r in territorial.rows) == 187_500 + 100_000 + 120_000
     money = board.by_status.set_index("État")["Montant demandé (déposées, €)"]
     assert money["Déposée"] == 10 * 50_000
-    assert review.dashboard(session=session, user=admin, call_id=CD93).eur_submitted == 0
+    assert review_dashboard.dashboard(session=session, user=admin, call_id=CD93).eur_submitted == 0
 
 
 def test_the_departement_dashboard_has_no_posts_columns(session, projects, cd93_reviewer):
-    board = review.dashboard(session=session, user=cd93_reviewer)
+    board = review_dashboard.dashboard(session=session, user=cd93_reviewer)
     assert not board.funds_posts
     assert (board.total, board.submitted) == (4, 3)
     assert "Postes demandés (déposées)" not in board.by_status.columns
@@ -208,12 +208,12 @@ def test_the_departements_dossiers_await_no_prefect_opinion(session, applicant, 
     from tests.review_data import make_application
 
     cnfs = make_application(session, applicant, 1)  # submitted to wave 1, awaiting an opinion
-    listing = review.list_applications(session=session, user=admin, filters=ReviewFilters())
+    listing = review_listing.list_applications(session=session, user=admin, filters=ReviewFilters())
     opinion = dict(zip(listing["id"], listing["opinion"], strict=True))
     assert opinion[cnfs] == "Sans avis"
     departement = listing.loc[listing["call"] == get_call(CD93).short_title, "id"]
     assert len(departement) == 4 and all(pd.isna(opinion[i]) for i in departement)
-    awaiting = review.list_applications(
+    awaiting = review_listing.list_applications(
         session=session, user=admin, filters=ReviewFilters(opinions=("",))
     )
     assert list(awaiting["id"]) == [cnfs]

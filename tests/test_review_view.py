@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from core import review, review_view
+from core import review_listing, review_view
 from core.formatting import PARIS
-from core.review import ReviewFilters
+from core.review_listing import ReviewFilters
 from core.storage import AuditEvent, Forbidden
 from tests.review_data import TODAY, populate
 
@@ -24,7 +24,7 @@ def apps(session, applicant):
 
 
 def _listing(session, reviewer, **kwargs):
-    return review.list_applications(
+    return review_listing.list_applications(
         session=session, user=reviewer, filters=ReviewFilters(), **kwargs
     )
 
