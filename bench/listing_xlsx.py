@@ -5,8 +5,7 @@ python bench/listing_xlsx.py [--rows 35000] [--repeat 5] [--seed] [--check]
 
 The listing frame is built in memory with the real listing's columns and dtypes (as
 core.review_listing.list_applications returns them), from the reference departments, calls and
-labels;
-with --seed it is read instead from a temporary SQLite database seeded by core.scale_seed.
+labels; with --seed it is read instead from a temporary SQLite database seeded by core.scale_seed.
 Each writer runs in its own process (peak RSS is per process): `repeat` timed runs (median,
 best, and the median CPU time of the process, which a busy machine inflates least), ru_maxrss
 growth over the loaded frame, then one run under tracemalloc for the peak of Python and numpy
