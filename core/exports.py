@@ -26,8 +26,9 @@ from core.calls import Call, get_call, load_calls
 from core.formatting import STRUCTURE_TYPE_LABELS_FR, format_eur, format_int
 from core.models import Application, StructureType
 from core.reference import department, legal_category, structure_type_classes
+from core.review_access import calls_in_view
 from core.review_listing import ReviewFilters, list_applications
-from core.review_table import LISTING_COLUMNS_FR
+from core.review_table import LISTING_COLUMNS_FR, listing_headers
 from core.storage import User
 
 CSV_SEPARATOR = ";"
@@ -77,12 +78,12 @@ def _yes_no(value: object) -> str:
     return "Oui" if value else "Non"
 
 
-def _french_listing(frame: pd.DataFrame) -> pd.DataFrame:
+def _french_listing(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
     """The listing with French headers and Oui/Non instead of booleans."""
     out = frame.copy()
     for column in ("france_services", "qpv"):
         out[column] = out[column].map(_yes_no, na_action=None).astype("string")
-    return out[list(LISTING_COLUMNS_FR)].rename(columns=LISTING_COLUMNS_FR)
+    return out[list(LISTING_COLUMNS_FR)].rename(columns=headers)
 
 
 def french_csv(out: pd.DataFrame) -> bytes:
@@ -96,11 +97,11 @@ def french_csv(out: pd.DataFrame) -> bytes:
     return out.to_csv(sep=CSV_SEPARATOR, index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def listing_csv(frame: pd.DataFrame) -> bytes:
+def listing_csv(frame: pd.DataFrame, headers: dict[str, str] = LISTING_COLUMNS_FR) -> bytes:
     """The listing as French CSV, dates as « 15/01/2021 14:05 »."""
-    out = _french_listing(frame)
+    out = _french_listing(frame, headers)
     for date_column in ("submitted_at", "opinion_at"):
-        date_header = LISTING_COLUMNS_FR[date_column]
+        date_header = headers[date_column]
         out[date_header] = out[date_header].dt.strftime("%d/%m/%Y %H:%M")
     return french_csv(out)
 
@@ -115,7 +116,7 @@ def listing_csv(frame: pd.DataFrame) -> bytes:
 # XlsxWriter would write the last two as they are (no spreadsheet could open the file) and the
 # others as Excel's _x0001_ escapes, which some readers show as typed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_LISTING_WIDTHS = {"Nom de la structure": 45, "Appel": 32, "Type de structure": 32, "Région": 26}
+_LISTING_WIDTHS = {"structure_name": 45, "call": 32, "structure_type": 32, "region": 26}
 LISTING_DATE_FORMAT = "dd/mm/yyyy hh:mm"
 LISTING_EUR_FORMAT = '#,##0 "€"'
 
@@ -131,16 +132,22 @@ def _listing_cells(series: pd.Series, kind: str) -> list[object]:
     return [None if v is None or v is pd.NA else int(v) for v in values]
 
 
-def listing_xlsx(frame: pd.DataFrame, *, title: str = "Candidatures") -> bytes:
+def listing_xlsx(
+    frame: pd.DataFrame,
+    headers: dict[str, str] = LISTING_COLUMNS_FR,
+    *,
+    title: str = "Candidatures",
+) -> bytes:
     """XLSX of the listing: bold frozen header, filters, dates and euros as numbers; every text
     is written as text (a name typed « =HYPERLINK(…) » stays a name, never a formula or link)."""
-    out = _french_listing(frame)
-    headers = list(out.columns)
+    out = _french_listing(frame, headers)
     kinds = {
-        LISTING_COLUMNS_FR["submitted_at"]: "date",
-        LISTING_COLUMNS_FR["opinion_at"]: "date",
-        LISTING_COLUMNS_FR["requested_eur"]: "eur",
+        headers["submitted_at"]: "date",
+        headers["opinion_at"]: "date",
+        headers["requested_eur"]: "eur",
     }
+    names = list(out.columns)
+    widths = {headers[key]: width for key, width in _LISTING_WIDTHS.items()}
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer,
@@ -159,14 +166,14 @@ def listing_xlsx(frame: pd.DataFrame, *, title: str = "Candidatures") -> bytes:
     }
     sheet = workbook.add_worksheet(title[:31])
     sheet.freeze_panes(1, 0)
-    for col, header in enumerate(headers):
-        sheet.set_column(col, col, _LISTING_WIDTHS.get(header, 16))
-    sheet.autofilter(0, 0, len(out), len(headers) - 1)
-    for col, header in enumerate(headers):
+    for col, header in enumerate(names):
+        sheet.set_column(col, col, widths.get(header, 16))
+    sheet.autofilter(0, 0, len(out), len(names) - 1)
+    for col, header in enumerate(names):
         sheet.write_string(0, col, header, formats["header"])
     # (column, writer, format, values): write_string and write_number, never the guessing write().
     columns = []
-    for col, header in enumerate(headers):
+    for col, header in enumerate(names):
         series = out[header]
         kind = kinds.get(header) or ("text" if series.dtype == "string" else "int")
         writer = sheet.write_string if kind == "text" else sheet.write_number
@@ -185,7 +192,8 @@ def export_listing(
 ) -> tuple[bytes, int]:
     """All rows matching the filters as "csv" or "xlsx"; returns (bytes, row count)."""
     frame = list_applications(session=session, user=user, filters=filters, limit=None)
-    content = listing_csv(frame) if fmt == "csv" else listing_xlsx(frame)
+    headers = listing_headers(calls_in_view(user, filters.call_id))
+    content = listing_csv(frame, headers) if fmt == "csv" else listing_xlsx(frame, headers)
     return content, len(frame)
 
 

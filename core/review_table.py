@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from core.calls import load_calls
+from core import questionnaire
+from core.calls import Call, load_calls
 from core.formatting import NOT_ANSWERED, PARIS, STRUCTURE_TYPE_LABELS_FR
 from core.models import STATUS_LABELS_FR, Status, StructureType
 from core.reference import departments, regions
@@ -39,6 +40,31 @@ LISTING_COLUMNS_FR: dict[str, str] = {
     "supported_count": "Conseillers soutenus",
     "opinion_at": "Date de l'avis",
 }
+
+
+# The listing's columns that copy an answer: named as the call's questionnaire names its question.
+ANSWER_COLUMNS: dict[str, str] = {
+    "siret": "structure.siret",
+    "structure_name": "structure.name",
+    "structure_type": "structure.structure_type",
+    "department": "structure.department",
+    "posts_count": "posts.count",
+    "coordinator_count": "posts.coordinator_count",
+    "france_services": "structure.france_services",
+    "qpv": "structure.qpv",
+}
+
+
+def listing_headers(calls: Sequence[Call]) -> dict[str, str]:
+    """LISTING_COLUMNS_FR, each answer column named by the questionnaires of the calls in view
+    (their `column:`, else the question's label). Where two kinds of call name one column
+    differently, a listing that mixes them keeps the portal's own header."""
+    headers = dict(LISTING_COLUMNS_FR)
+    for key, path in ANSWER_COLUMNS.items():
+        names = {q.column for call in calls if (q := questionnaire.question(call, path))}
+        if len(names) == 1:
+            headers[key] = names.pop()
+    return headers
 
 
 def department_names() -> dict[str, str]:
@@ -135,9 +161,9 @@ def _opinion_columns(raw: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
-def to_french(frame: pd.DataFrame) -> pd.DataFrame:
+def to_french(frame: pd.DataFrame, headers: dict[str, str] = LISTING_COLUMNS_FR) -> pd.DataFrame:
     """A listing with its French headers."""
-    return frame.rename(columns=LISTING_COLUMNS_FR)
+    return frame.rename(columns=headers)
 
 
 def all_regions() -> list[str]:

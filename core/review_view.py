@@ -31,11 +31,17 @@ COMPACT_COLUMNS: tuple[str, ...] = (
     "posts_count",
     "submitted_at",
 )
-COLUMN_LABELS_FR: dict[str, str] = {
-    "dossier": "Dossier",
-    **review_table.LISTING_COLUMNS_FR,
-    "posts_count": "Postes",
-}
+
+
+def column_labels(headers: dict[str, str] = review_table.LISTING_COLUMNS_FR) -> dict[str, str]:
+    """Headers on screen: the listing's (review_table.listing_headers), the dossier first and a
+    short « Postes » where the posts column keeps the portal's own header (1280 px)."""
+    labels = {"dossier": "Dossier", **headers}
+    if headers["posts_count"] == review_table.LISTING_COLUMNS_FR["posts_count"]:
+        labels["posts_count"] = "Postes"
+    return labels
+
+
 DATE_COLUMNS = ("submitted_at", "opinion_at")
 NUMBER_COLUMNS = ("id", "posts_count", "coordinator_count", "requested_eur", "supported_count")
 # Session key where the listing leaves its filters and order for the dossier page.
@@ -61,7 +67,12 @@ def listing_keys(all_columns: bool) -> list[str]:
     return ["dossier", *(c for c in review_table.LISTING_COLUMNS_FR if c != "dossier_number")]
 
 
-def listing_view(frame: pd.DataFrame, *, all_columns: bool = False) -> pd.DataFrame:
+def listing_view(
+    frame: pd.DataFrame,
+    *,
+    all_columns: bool = False,
+    headers: dict[str, str] = review_table.LISTING_COLUMNS_FR,
+) -> pd.DataFrame:
     """The listing as shown on screen: French headers and words, empty cells for no value."""
     out = frame.copy()
     out.insert(
@@ -84,7 +95,7 @@ def listing_view(frame: pd.DataFrame, *, all_columns: bool = False) -> pd.DataFr
             fmt = format_eur if column == "requested_eur" else format_int
             out[column] = out[column].map(lambda v, f=fmt: "" if pd.isna(v) else f(int(v)))
         out[column] = out[column].astype("string").fillna("")
-    return out.rename(columns=COLUMN_LABELS_FR)
+    return out.rename(columns=column_labels(headers))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -143,8 +143,9 @@ all_columns = st.toggle(
 )
 # The dossier page reads it for « précédent / suivant » (widget keys do not survive a page).
 st.session_state[review_view.LISTING_STATE] = (filters, sort, descending)
-shown = review_view.listing_view(frame, all_columns=all_columns)
-labels = review_view.COLUMN_LABELS_FR
+headers = review_table.listing_headers(review_access.calls_in_view(user, filters.call_id))
+shown = review_view.listing_view(frame, all_columns=all_columns, headers=headers)
+labels = review_view.column_labels(headers)
 # Pixels: the compact view fits 1280 px without scrolling sideways. Rows taller than 4 rem
 # let Streamlit wrap a long structure name instead of cutting it.
 widths = {"dossier": 130, "structure_name": 235, "department": 95, "status": 75}

@@ -313,3 +313,38 @@ def test_the_coordinators_column_counts_only_where_the_questionnaire_asks(edited
     assert storage.filter_columns(without_fs)["coordinator_count"] == 0
     unanswered = _app(**{"posts.coordinator_wanted": None})
     assert storage.filter_columns(unanswered)["coordinator_count"] is None
+
+
+def test_the_listing_names_an_answer_column_as_the_questionnaire_does(
+    edited, session, applicant, reviewer
+):
+    from openpyxl import load_workbook
+
+    from core import exports, review_listing, review_table, review_view
+
+    edited.replace('    column: "Postes demandés"\n', '    column: "Conseillers demandés"\n')
+    storage.create_application(session=session, user=applicant, call_id=WAVE1, data=_app())
+    session.commit()
+    filters = ReviewFilters()
+
+    csv, _ = exports.export_listing(session=session, user=reviewer, filters=filters, fmt="csv")
+    header = csv.decode("utf-8-sig").splitlines()[0].split(";")
+    assert "Conseillers demandés" in header and "Postes demandés" not in header
+    xlsx, _ = exports.export_listing(session=session, user=reviewer, filters=filters, fmt="xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert "Conseillers demandés" in [cell.value for cell in sheet[1]]
+
+    frame = review_listing.list_applications(session=session, user=reviewer, filters=filters)
+    headers = review_table.listing_headers([get_call(WAVE1), get_call(WAVE2)])
+    shown = review_view.listing_view(frame, all_columns=True, headers=headers)
+    assert "Conseillers demandés" in shown.columns
+
+
+def test_a_listing_of_two_kinds_of_call_keeps_the_portal_header_where_they_differ():
+    from core import review_table
+    from tests.builders import CD93
+
+    cnfs, cd93 = get_call(WAVE1), get_call(CD93)
+    assert review_table.listing_headers([cd93])["department"] == "Département du siège"
+    assert review_table.listing_headers([cnfs, cd93])["department"] == "Département"
+    assert review_table.listing_headers([cnfs, cd93])["siret"] == "SIRET"  # they agree
