@@ -195,7 +195,8 @@ def deposit_acknowledged(
         structure_name=data.structure.name or "votre structure",
         call_title=call.short_title,
         submitted_at=format_datetime_fr(submission.submitted_at),
-        review_date=format_date_fr(review) if review else "communiquée par l'ANCT",
+        # A call without a monthly review (the 93 AMI) has no date to announce.
+        review_line=f"Date d'examen prévue : {format_date_fr(review)}\n" if review else "",
         after_submission=after,
         account_email=user.email,
     )

@@ -21,8 +21,10 @@ from core import (
     notifications,
     outbox,
     pdf,
+    rules,
     storage,
 )
+from core.calls import get_call
 from core.db import OutboxRow, session_scope
 from core.formatting import format_date_fr
 from core.settings import SettingsError, get_settings
@@ -654,3 +656,33 @@ def test_a_new_address_gets_its_confirmation_not_the_attempt_notice(
     (received,) = [mailbox.wait_for(user.email, "Confirmez votre adresse")]
     assert len(mailbox.to(user.email)) == 1
     assert "Tentative" not in received.subject
+
+
+def test_a_93_acknowledgement_announces_no_review_date(
+    engine, session, applicant, mailbox, settings_env
+):
+    # The Département examines its AMI without a monthly review: no date, and no ANCT.
+    from core.models import Application
+    from tests.builders import CD93, CD93_TODAY, complete_project
+
+    call = get_call(CD93)
+    data = Application.model_validate(complete_project())
+    record = storage.create_application(session=session, user=applicant, call_id=CD93, data=data)
+    submission = storage.submit_application(
+        session=session,
+        user=applicant,
+        application_id=record.id,
+        expected_version=record.version,
+        verdict=rules.evaluate(data, call, CD93_TODAY),
+        call_version=call.version,
+        commitments_version=call.commitments_version,
+    )
+    mail_events.deposit_acknowledged(
+        session=session, user=applicant, submission=submission, call=call, pdf=b"%PDF-1.7"
+    )
+    session.commit()
+    assert outbox.deliver(engine, settings_env.mail).sent == 1
+    [received] = mailbox.received
+    body = received.body.replace("\r\n", "\n")
+    assert f"Numéro de dossier : {submission.dossier_number}\n\nLe dossier" in body
+    assert "Date d'examen" not in body and "ANCT" not in body
