@@ -56,14 +56,15 @@ ANSWER_COLUMNS: dict[str, str] = {
 
 
 def listing_headers(calls: Sequence[Call]) -> dict[str, str]:
-    """LISTING_COLUMNS_FR, each answer column named by the questionnaires of the calls in view
-    (their `column:`, else the question's label). Where two kinds of call name one column
-    differently, a listing that mixes them keeps the portal's own header."""
+    """LISTING_COLUMNS_FR, each answer column named as the questionnaires of the calls in view
+    name it (`column:`, a short header; a form label is not one). Where two kinds of call name
+    it differently, or one does not, a listing that mixes them keeps the portal's own header."""
     headers = dict(LISTING_COLUMNS_FR)
     for key, path in ANSWER_COLUMNS.items():
-        names = {q.column for call in calls if (q := questionnaire.question(call, path))}
-        if len(names) == 1:
-            headers[key] = names.pop()
+        asked = [q for call in calls if (q := questionnaire.question(call, path))]
+        names = {q.question.column for q in asked}
+        if len(names) == 1 and (name := names.pop()):
+            headers[key] = name
     return headers
 
 

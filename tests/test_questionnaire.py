@@ -340,11 +340,17 @@ def test_the_listing_names_an_answer_column_as_the_questionnaire_does(
     assert "Conseillers demandés" in shown.columns
 
 
-def test_a_listing_of_two_kinds_of_call_keeps_the_portal_header_where_they_differ():
+def test_a_listing_of_two_kinds_of_call_keeps_the_portal_header_where_they_differ(edited):
     from core import review_table
     from tests.builders import CD93
 
+    cd93_file = edited.file.parent / "cd93_inclusion.yaml"
+    text = cd93_file.read_text(encoding="utf-8")
+    assert text.count('    column: "SIRET"\n') == 1
+    cd93_file.write_text(text.replace('    column: "SIRET"\n', '    column: "SIRET du porteur"\n'))
+    questionnaire.clear_cache()
     cnfs, cd93 = get_call(WAVE1), get_call(CD93)
-    assert review_table.listing_headers([cd93])["department"] == "Département du siège"
-    assert review_table.listing_headers([cnfs, cd93])["department"] == "Département"
-    assert review_table.listing_headers([cnfs, cd93])["siret"] == "SIRET"  # they agree
+    assert review_table.listing_headers([cd93])["siret"] == "SIRET du porteur"
+    assert review_table.listing_headers([cnfs, cd93])["siret"] == "SIRET"  # the portal's
+    # A form label is no listing header: « Département du siège » stays « Département ».
+    assert review_table.listing_headers([cd93])["department"] == "Département"
