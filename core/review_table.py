@@ -68,6 +68,27 @@ def listing_headers(calls: Sequence[Call]) -> dict[str, str]:
     return headers
 
 
+# Filters on an answer: offered where a call in view asks the question.
+ANSWER_FILTERS: dict[str, str] = {
+    "coordinator": "posts.coordinator_wanted",
+    "france_services": "structure.france_services",
+    "qpv": "structure.qpv",
+}
+
+
+def offered_filters(calls: Sequence[Call]) -> set[str]:
+    """The listing filters that mean something for these calls: an answer filter where one of
+    them asks its question, the prefect's opinion where one of them is sent to the prefects."""
+    offered = {
+        key
+        for key, path in ANSWER_FILTERS.items()
+        if any(questionnaire.question(call, path) for call in calls)
+    }
+    if any(call.id in consulted_call_ids() for call in calls):
+        offered.add("opinions")
+    return offered
+
+
 def department_names() -> dict[str, str]:
     return {d.code: d.name for d in departments()}
 

@@ -68,18 +68,27 @@ with st.expander("Filtres", expanded=True):
     structure_types = c3.multiselect(
         "Type de structure", list(types), format_func=types.get, key="f_types", placeholder=ALL
     )
-    opinion_filter = c4.multiselect(
-        "Avis du préfet",
-        list(opinions.OPINION_FILTER_OPTIONS),
-        format_func=opinions.OPINION_FILTER_OPTIONS.get,
-        key="f_opinions",
-        placeholder=ALL,
-    )
-    c1, c2, c3, c4 = st.columns(4)
-    coordinator = c1.selectbox("Poste de coordinateur demandé", list(YES_NO), key="f_coord")
-    france_services = c2.selectbox("Portage de France Services", list(YES_NO), key="f_fs")
-    qpv = c3.selectbox("QPV", list(YES_NO), key="f_qpv")
-    search = c4.text_input(
+    # Only the filters that mean something for the calls in view (no QPV for the 93 AMI).
+    offered = review_table.offered_filters(review_access.calls_in_view(user, call_id))
+    opinion_filter = ()
+    if "opinions" in offered:
+        opinion_filter = c4.multiselect(
+            "Avis du préfet",
+            list(opinions.OPINION_FILTER_OPTIONS),
+            format_func=opinions.OPINION_FILTER_OPTIONS.get,
+            key="f_opinions",
+            placeholder=ALL,
+        )
+    free = iter(st.columns(4))
+    answers = {}
+    for key, label, widget_key in (
+        ("coordinator", "Poste de coordinateur demandé", "f_coord"),
+        ("france_services", "Portage de France Services", "f_fs"),
+        ("qpv", "QPV", "f_qpv"),
+    ):
+        if key in offered:
+            answers[key] = YES_NO[next(free).selectbox(label, list(YES_NO), key=widget_key)]
+    search = next(free).text_input(
         "Recherche (SIRET ou nom)", key="f_search", max_chars=100, placeholder="ex. Saint-Étienne"
     )
 
@@ -90,9 +99,9 @@ filters = review_listing.ReviewFilters(
     statuses=tuple(statuses),
     verdicts=tuple(verdicts),
     structure_types=tuple(structure_types),
-    coordinator=YES_NO[coordinator],
-    france_services=YES_NO[france_services],
-    qpv=YES_NO[qpv],
+    coordinator=answers.get("coordinator"),
+    france_services=answers.get("france_services"),
+    qpv=answers.get("qpv"),
     search=search,
     opinions=tuple(opinion_filter),
 )

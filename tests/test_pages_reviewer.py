@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.calls import get_call
 from core.storage import Role, User
+from tests.builders import CD93
 from tests.conftest import login_ticket
 from tests.review_data import TODAY, populate
 
@@ -360,3 +361,15 @@ def test_an_account_whose_role_changed_gets_no_cached_dashboard(apps, session, r
     at.run()
     assert not at.metric
     assert at.error
+
+
+def test_the_listing_offers_only_the_filters_of_the_calls_in_view(apps, session, reviewer):
+    # The Département's AMI asks no QPV nor France Services, and goes to no prefect.
+    labels = {"Avis du préfet", "Poste de coordinateur demandé", "Portage de France Services"}
+    cnfs = page("table", reviewer).run()
+    assert labels | {"QPV"} <= {w.label for w in [*cnfs.selectbox, *cnfs.multiselect]}
+    cd93 = page("table", _scoped(session, "numerique@seinesaintdenis.fr", CD93)).run()
+    assert not cd93.exception
+    shown = {w.label for w in [*cd93.selectbox, *cd93.multiselect]}
+    assert not (labels | {"QPV"}) & shown
+    assert "Recherche (SIRET ou nom)" in {w.label for w in cd93.text_input}
