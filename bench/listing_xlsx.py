@@ -144,7 +144,7 @@ def _column_cells(series: pd.Series, letter: str, kind: str) -> list[str]:
 
 def handwritten_listing_xlsx(frame: pd.DataFrame, *, title: str = "Candidatures") -> bytes:
     """XLSX of the listing: bold frozen header, filters, dates and euros as numbers."""
-    out = _french_listing(frame)
+    out = _french_listing(frame, LISTING_COLUMNS_FR)
     headers = list(out.columns)
     kinds = {
         LISTING_COLUMNS_FR["submitted_at"]: "date",

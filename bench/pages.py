@@ -47,6 +47,7 @@ def main() -> None:
     from core.models import Application
     from core.storage import Role
     from tests.builders import WAVE1, complete_application
+    from tests.conftest import login_ticket
 
     accounts.BCRYPT_ROUNDS = 4
     with session_scope(get_engine()) as session:
@@ -67,7 +68,7 @@ def main() -> None:
     dossier = record.id
 
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
-    at.session_state["_cnfs_auth"] = {"user_id": user.id, "sv": version}
+    at.session_state["_cnfs_auth"] = login_ticket(user, version)
     at.query_params["dossier"] = str(dossier)
     at.run()
 
