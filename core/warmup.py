@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -61,6 +62,9 @@ def warm_caches() -> None:
     questionnaire.check_all()
 
 
+THEN_DELAY_S = 5.0
+
+
 def start(url: str, demo_mode: bool, then: Callable[[], None] | None = None) -> Future[bool]:
     """Start in a background thread; the future is done once the database is ready.
 
@@ -78,6 +82,9 @@ def start(url: str, demo_mode: bool, then: Callable[[], None] | None = None) -> 
         try:
             warm_caches()
             if then is not None:
+                # Later than the first visitor's page, whose login form it would slow down
+                # (it holds the interpreter lock), and before anyone has typed a password.
+                time.sleep(THEN_DELAY_S)
                 then()
         except Exception:
             logging.getLogger(__name__).exception("Préchauffage des caches interrompu")
