@@ -69,7 +69,8 @@ with st.expander("Filtres", expanded=True):
         "Type de structure", list(types), format_func=types.get, key="f_types", placeholder=ALL
     )
     # Only the filters that mean something for the calls in view (no QPV for the 93 AMI).
-    offered = review_table.offered_filters(review_access.calls_in_view(user, call_id))
+    in_view = review_access.calls_in_view(user, call_id)
+    offered = review_table.offered_filters(in_view)
     opinion_filter = ()
     if "opinions" in offered:
         opinion_filter = c4.multiselect(
@@ -152,7 +153,7 @@ all_columns = st.toggle(
 )
 # The dossier page reads it for « précédent / suivant » (widget keys do not survive a page).
 st.session_state[review_view.LISTING_STATE] = (filters, sort, descending)
-headers = review_table.listing_headers(review_access.calls_in_view(user, filters.call_id))
+headers = review_table.listing_headers(in_view)  # the same calls as the filters
 shown = review_view.listing_view(frame, all_columns=all_columns, headers=headers)
 labels = review_view.column_labels(headers)
 # Pixels: the compact view fits 1280 px without scrolling sideways. Rows taller than 4 rem
