@@ -2,6 +2,11 @@
 
 import streamlit as st
 
+from core.server_sockets import set_nodelay_on_server_sockets
+
+# The same server as the application's: its messages leave at once (core.server_sockets).
+st.cache_resource(set_nodelay_on_server_sockets)()
+
 st.set_page_config(page_title="Page témoin", layout="wide")
 st.title("Page témoin")
 name = st.text_input("Nom de la structure", key="name")

@@ -8,9 +8,10 @@ draft and changes one answer every few seconds (think time uniform around --thin
 through steps 1 and 2. Measured after the ramp-up, for --duration seconds: interactions per
 second, widget change → end of the rerun (p50/p95/p99), errors, server memory per session.
 Runs against one instance, then two behind bench/proxy.py (sticky sessions), and the same load
-on bench/bare_page.py (a few widgets, no database): the floor, with the app's ratio to it. The
-saves are checked in the database (each draft's version and last answer). Finally --churn
-sessions come and go on one instance: memory before, halfway and after they left.
+on bench/bare_page.py (a few widgets, no database, the same server settings, TCP_NODELAY
+included): the floor, with the app's ratio to it. The saves are checked in the database (each
+draft's version and last answer). Finally --churn sessions come and go on one instance: memory
+before, halfway and after they left.
 
 Everything runs on 127.0.0.1; skipped with a message when PostgreSQL is missing
 (CNFS_BENCH_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test).
