@@ -126,11 +126,20 @@ def update_draft(
     changes: Mapping[str, Any],
     expected_version: int,
     today: dt.date,
+    loaded: ApplicationRecord | None = None,
 ) -> tuple[ApplicationRecord, Verdict]:
     """Save changed answers on top of the stored draft; StaleVersion if someone saved since.
-    Refusals come first, even for a change that would save nothing."""
+    Refusals come first, even for a change that would save nothing.
+
+    `loaded` is the draft as this user's run has just read it (core.journey.load): it spares a
+    second read on every answer; a save from a stale copy is still refused by the write itself.
+    """
     record = writable_draft(
-        session=session, user=user, application_id=application_id, expected_version=expected_version
+        session=session,
+        user=user,
+        application_id=application_id,
+        expected_version=expected_version,
+        loaded=loaded,
     )
     data = apply_changes(record.data, changes)
     call = get_call(record.call_id)
@@ -145,16 +154,25 @@ def update_draft(
         expected_version=expected_version,
         verdict_status=verdict.status.value,
         subsidy_eur=verdict.subsidy_eur,
+        loaded=record if record is loaded else None,
     )
     return saved, verdict
 
 
 def writable_draft(
-    *, session: Session, user: User, application_id: int, expected_version: int
+    *,
+    session: Session,
+    user: User,
+    application_id: int,
+    expected_version: int,
+    loaded: ApplicationRecord | None = None,
 ) -> ApplicationRecord:
     """The draft this user may change, as this tab last saw it: Forbidden, AlreadySubmitted or
     StaleVersion otherwise, before anything is written."""
-    record = storage.get_application(session=session, user=user, application_id=application_id)
+    if loaded is not None and loaded.id == application_id:
+        record = loaded
+    else:
+        record = storage.get_application(session=session, user=user, application_id=application_id)
     if not user.can_write(record):
         raise storage.Forbidden()
     if record.status != "draft":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from enum import StrEnum
 from typing import Literal, Protocol
@@ -517,10 +518,50 @@ def _update_draft_row(
         raise StaleVersion()
 
 
+@dataclasses.dataclass(frozen=True)
+class _StoredDraft:
+    """What a write needs of the stored draft: from its row, or from the record this user's run
+    has just read (the guarded UPDATE, not this copy, decides against concurrent writers)."""
+
+    id: int
+    call_id: str
+    owner_email: str
+    status: str
+    siret: str | None
+    unique_scope: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of_row(cls, row: ApplicationRow) -> _StoredDraft:
+        return cls(
+            row.id,
+            row.call_id,
+            row.owner.email,
+            row.status,
+            row.siret,
+            row.unique_scope,
+            row.created_at,
+        )
+
+    @classmethod
+    def of_record(cls, record: ApplicationRecord) -> _StoredDraft:
+        # The columns were written from these very answers (filter_columns, on every write).
+        columns = filter_columns(record.data.model_copy(update={"call_id": record.call_id}))
+        return cls(
+            record.id,
+            record.call_id,
+            record.owner_email,
+            record.status,
+            columns["siret"],  # type: ignore[arg-type]
+            str(columns["unique_scope"]),
+            record.created_at,
+        )
+
+
 def _write_draft(
     session: Session,
     user: User,
-    row: ApplicationRow,
+    row: _StoredDraft,
     data: Application,
     expected_version: int,
     *,
@@ -575,9 +616,18 @@ def save_draft(
     expected_version: int,
     verdict_status: str | None = None,
     subsidy_eur: int | None = None,
+    loaded: ApplicationRecord | None = None,
 ) -> ApplicationRecord:
-    """Save the draft if nobody saved since expected_version; returns it with version + 1."""
-    row = _writable_row(session, user, application_id, refresh=False)
+    """Save the draft if nobody saved since expected_version; returns it with version + 1.
+
+    `loaded`, the draft as this user's run read it at expected_version, spares reading it again.
+    """
+    if loaded is not None and loaded.id == application_id:
+        if not user.can_write(loaded):
+            raise Forbidden()
+        row = _StoredDraft.of_record(loaded)
+    else:
+        row = _StoredDraft.of_row(_writable_row(session, user, application_id, refresh=False))
     data = data.model_copy(update={"call_id": row.call_id})
     saved_at = _write_draft(
         session,
@@ -593,8 +643,8 @@ def save_draft(
     return ApplicationRecord(
         id=row.id,
         call_id=row.call_id,
-        owner_id=row.owner_id,
-        owner_email=row.owner.email,
+        owner_id=user.id,
+        owner_email=row.owner_email,
         status="draft",
         data=Application.model_validate(data.model_dump(mode="json")),
         version=expected_version + 1,
@@ -753,7 +803,7 @@ def move_draft(
     _write_draft(
         session,
         user,
-        row,
+        _StoredDraft.of_row(row),
         data.model_copy(update={"call_id": call_id}),
         expected_version,
         verdict_status=verdict_status,

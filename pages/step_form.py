@@ -218,6 +218,7 @@ class StepForm:
                     changes={path: value},
                     expected_version=self.record.version,
                     today=self.today,
+                    loaded=self.record,
                 )
         except StaleVersion as exc:  # includes AlreadySubmitted
             self.resync(str(exc))

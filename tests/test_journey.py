@@ -8,6 +8,7 @@ import io
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import event
 
 from core import journey, presentation, questionnaire, rules, storage
 from core.calls import get_call
@@ -135,6 +136,111 @@ def test_update_draft_from_an_old_version_is_refused(session, applicant, draft):
             expected_version=draft.version,
             today=TODAY,
         )
+
+
+def _statements(engine) -> list[str]:
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2].split()[0]))
+    return seen
+
+
+def test_an_answer_saved_over_the_draft_just_loaded_does_not_read_it_again(
+    session, applicant, draft
+):
+    loaded, _ = journey.load(session=session, user=applicant, application_id=draft.id, today=TODAY)
+    session.commit()
+    seen = _statements(session.get_bind())
+    record, _ = journey.update_draft(
+        session=session,
+        user=applicant,
+        application_id=draft.id,
+        changes={"contact.role": "Secrétaire de mairie"},
+        expected_version=loaded.version,
+        today=TODAY,
+        loaded=loaded,
+    )
+    session.commit()
+    assert seen == ["UPDATE", "INSERT"]  # the guarded write and its audit event, no SELECT
+    stored = storage.get_application(session=session, user=applicant, application_id=draft.id)
+    assert stored.version == record.version == loaded.version + 1
+    assert stored.data.contact.role == "Secrétaire de mairie"
+    assert stored.owner_email == record.owner_email == applicant.email
+
+
+def test_a_loaded_copy_another_tab_has_saved_over_is_still_refused(session, applicant, draft):
+    loaded, _ = journey.load(session=session, user=applicant, application_id=draft.id, today=TODAY)
+    journey.update_draft(  # the other tab
+        session=session,
+        user=applicant,
+        application_id=draft.id,
+        changes={"structure.commune": "Montreuil"},
+        expected_version=draft.version,
+        today=TODAY,
+    )
+    session.commit()
+    with pytest.raises(StaleVersion):
+        journey.update_draft(
+            session=session,
+            user=applicant,
+            application_id=draft.id,
+            changes={"structure.commune": "Bobigny"},
+            expected_version=loaded.version,
+            today=TODAY,
+            loaded=loaded,
+        )
+    session.rollback()
+    stored = storage.get_application(session=session, user=applicant, application_id=draft.id)
+    assert stored.data.structure.commune == "Montreuil"
+
+
+def test_a_loaded_copy_of_someone_elses_draft_writes_nothing(
+    session, applicant, other_applicant, draft
+):
+    loaded, _ = journey.load(session=session, user=applicant, application_id=draft.id, today=TODAY)
+    with pytest.raises(storage.Forbidden):
+        journey.update_draft(
+            session=session,
+            user=other_applicant,
+            application_id=draft.id,
+            changes={"structure.commune": "Bobigny"},
+            expected_version=loaded.version,
+            today=TODAY,
+            loaded=loaded,
+        )
+    session.rollback()
+    stored = storage.get_application(session=session, user=applicant, application_id=draft.id)
+    assert stored.version == draft.version
+
+
+def test_a_siret_taken_in_the_call_is_refused_when_saved_over_the_loaded_draft(
+    session, applicant, other_applicant, draft
+):
+    other = journey.open_draft(session=session, user=other_applicant, call_id=WAVE1, today=TODAY)
+    journey.update_draft(
+        session=session,
+        user=other_applicant,
+        application_id=other.id,
+        changes={"structure.siret": SIRET_COMMUNE_93},
+        expected_version=other.version,
+        today=TODAY,
+    )
+    session.commit()
+    loaded, _ = journey.load(session=session, user=applicant, application_id=draft.id, today=TODAY)
+    with pytest.raises(DuplicateApplication) as refused:
+        journey.update_draft(
+            session=session,
+            user=applicant,
+            application_id=draft.id,
+            changes={"structure.siret": SIRET_COMMUNE_93},
+            expected_version=loaded.version,
+            today=TODAY,
+            loaded=loaded,
+        )
+    assert "autre compte" in str(refused.value)
+    assert refused.value.existing_id is None  # another account's dossier is not named
+    session.rollback()
+    stored = storage.get_application(session=session, user=applicant, application_id=draft.id)
+    assert stored.version == loaded.version
 
 
 def test_update_draft_refuses_an_answer_the_model_cannot_hold(session, applicant, draft):
