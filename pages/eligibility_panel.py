@@ -43,6 +43,12 @@ def status_badge(status: Status) -> None:
     st.badge(STATUS_LABELS_FR[status], icon=look.icon, color=look.color)
 
 
+def _badge(status: Status) -> str:
+    """The badge st.badge draws, as a paragraph of a markdown element (labels have no [ ])."""
+    look = STATUS_LOOKS[status]
+    return f":{look.color}-badge[{look.icon} {STATUS_LABELS_FR[status]}]"
+
+
 def eligibility_panel(
     application_id: int,
     verdict: Verdict,
@@ -53,12 +59,12 @@ def eligibility_panel(
 ) -> None:
     """Status, reasons with sources, what is missing with a link to the step that asks it."""
     st.subheader("Éligibilité", anchor=False)
-    status_badge(verdict.status)
     # Paragraphs of one markdown element: each element is a message to the browser per rerun.
     paragraphs = [
+        _badge(verdict.status),
         _small("Verdict établi au dépôt du dossier.")
         if submitted
-        else escape_md(STATUS_LOOKS[verdict.status].explanation)
+        else escape_md(STATUS_LOOKS[verdict.status].explanation),
     ]
     if verdict.subsidy_eur is not None:
         paragraphs.append(f"Subvention estimée : **{escape_md(format_eur(verdict.subsidy_eur))}**")
@@ -74,12 +80,14 @@ def eligibility_panel(
             reason_box(reason)
     infos = [r for r in verdict.reasons if r.effect == Effect.INFO]
     if infos:
+        bodies = []
+        for reason in infos:
+            body = escape_md(reason.message)
+            if reason.sources:
+                body += "  \n" + _small(sources_text(reason.sources))
+            bodies.append(body)
         with st.expander("Pour information"):
-            for reason in infos:
-                body = escape_md(reason.message)
-                if reason.sources:
-                    body += "\n\n" + _small(sources_text(reason.sources))
-                st.markdown(body)
+            st.markdown("\n\n".join(bodies))
 
 
 def _to_complete(
