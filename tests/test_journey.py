@@ -31,6 +31,19 @@ def draft(session, applicant):
     return record
 
 
+def _answer(session, user, record, changes: dict, *, loaded=None):
+    """One answer saved over `record`'s version, from the copy this run loaded if given."""
+    return journey.update_draft(
+        session=session,
+        user=user,
+        application_id=record.id,
+        changes=changes,
+        expected_version=record.version,
+        today=TODAY,
+        loaded=loaded,
+    )
+
+
 def _fill(session, user, record, data: dict):
     """Save a whole exchange-format application over the draft, as the steps would."""
     app = Application.model_validate(data)
@@ -40,14 +53,7 @@ def _fill(session, user, record, data: dict):
         for name, value in getattr(app, section).model_dump().items()
     }
     changes |= {f"commitments.{cid}": ok for cid, ok in app.commitments.items()}
-    return journey.update_draft(
-        session=session,
-        user=user,
-        application_id=record.id,
-        changes=changes,
-        expected_version=record.version,
-        today=TODAY,
-    )
+    return _answer(session, user, record, changes)
 
 
 def test_calls_overview_says_which_calls_are_open():
@@ -144,50 +150,32 @@ def _statements(engine) -> list[str]:
     return seen
 
 
+def _loaded(session, user, draft):
+    record, _ = journey.load(session=session, user=user, application_id=draft.id, today=TODAY)
+    session.commit()
+    return record
+
+
 def test_an_answer_saved_over_the_draft_just_loaded_does_not_read_it_again(
     session, applicant, draft
 ):
-    loaded, _ = journey.load(session=session, user=applicant, application_id=draft.id, today=TODAY)
-    session.commit()
+    loaded = _loaded(session, applicant, draft)
     seen = _statements(session.get_bind())
-    record, _ = journey.update_draft(
-        session=session,
-        user=applicant,
-        application_id=draft.id,
-        changes={"contact.role": "Secrétaire de mairie"},
-        expected_version=loaded.version,
-        today=TODAY,
-        loaded=loaded,
-    )
+    record, _ = _answer(session, applicant, loaded, {"contact.role": "Secrétaire"}, loaded=loaded)
     session.commit()
     assert seen == ["UPDATE", "INSERT"]  # the guarded write and its audit event, no SELECT
     stored = storage.get_application(session=session, user=applicant, application_id=draft.id)
     assert stored.version == record.version == loaded.version + 1
-    assert stored.data.contact.role == "Secrétaire de mairie"
+    assert stored.data.contact.role == "Secrétaire"
     assert stored.owner_email == record.owner_email == applicant.email
 
 
 def test_a_loaded_copy_another_tab_has_saved_over_is_still_refused(session, applicant, draft):
-    loaded, _ = journey.load(session=session, user=applicant, application_id=draft.id, today=TODAY)
-    journey.update_draft(  # the other tab
-        session=session,
-        user=applicant,
-        application_id=draft.id,
-        changes={"structure.commune": "Montreuil"},
-        expected_version=draft.version,
-        today=TODAY,
-    )
+    loaded = _loaded(session, applicant, draft)
+    _answer(session, applicant, draft, {"structure.commune": "Montreuil"})  # the other tab
     session.commit()
     with pytest.raises(StaleVersion):
-        journey.update_draft(
-            session=session,
-            user=applicant,
-            application_id=draft.id,
-            changes={"structure.commune": "Bobigny"},
-            expected_version=loaded.version,
-            today=TODAY,
-            loaded=loaded,
-        )
+        _answer(session, applicant, loaded, {"structure.commune": "Bobigny"}, loaded=loaded)
     session.rollback()
     stored = storage.get_application(session=session, user=applicant, application_id=draft.id)
     assert stored.data.structure.commune == "Montreuil"
@@ -196,17 +184,9 @@ def test_a_loaded_copy_another_tab_has_saved_over_is_still_refused(session, appl
 def test_a_loaded_copy_of_someone_elses_draft_writes_nothing(
     session, applicant, other_applicant, draft
 ):
-    loaded, _ = journey.load(session=session, user=applicant, application_id=draft.id, today=TODAY)
+    loaded = _loaded(session, applicant, draft)
     with pytest.raises(storage.Forbidden):
-        journey.update_draft(
-            session=session,
-            user=other_applicant,
-            application_id=draft.id,
-            changes={"structure.commune": "Bobigny"},
-            expected_version=loaded.version,
-            today=TODAY,
-            loaded=loaded,
-        )
+        _answer(session, other_applicant, loaded, {"structure.commune": "Bobigny"}, loaded=loaded)
     session.rollback()
     stored = storage.get_application(session=session, user=applicant, application_id=draft.id)
     assert stored.version == draft.version
@@ -216,26 +196,11 @@ def test_a_siret_taken_in_the_call_is_refused_when_saved_over_the_loaded_draft(
     session, applicant, other_applicant, draft
 ):
     other = journey.open_draft(session=session, user=other_applicant, call_id=WAVE1, today=TODAY)
-    journey.update_draft(
-        session=session,
-        user=other_applicant,
-        application_id=other.id,
-        changes={"structure.siret": SIRET_COMMUNE_93},
-        expected_version=other.version,
-        today=TODAY,
-    )
+    _answer(session, other_applicant, other, {"structure.siret": SIRET_COMMUNE_93})
     session.commit()
-    loaded, _ = journey.load(session=session, user=applicant, application_id=draft.id, today=TODAY)
+    loaded = _loaded(session, applicant, draft)
     with pytest.raises(DuplicateApplication) as refused:
-        journey.update_draft(
-            session=session,
-            user=applicant,
-            application_id=draft.id,
-            changes={"structure.siret": SIRET_COMMUNE_93},
-            expected_version=loaded.version,
-            today=TODAY,
-            loaded=loaded,
-        )
+        _answer(session, applicant, loaded, {"structure.siret": SIRET_COMMUNE_93}, loaded=loaded)
     assert "autre compte" in str(refused.value)
     assert refused.value.existing_id is None  # another account's dossier is not named
     session.rollback()
