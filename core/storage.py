@@ -561,7 +561,7 @@ class _StoredDraft:
 def _write_draft(
     session: Session,
     user: User,
-    row: _StoredDraft,
+    stored: _StoredDraft,
     data: Application,
     expected_version: int,
     *,
@@ -571,24 +571,28 @@ def _write_draft(
 ) -> dt.datetime:
     """Write a draft's answers (in data.call_id's call) over expected_version, with its audit
     event; DuplicateApplication when its SIRET already applied there. Returns the save time."""
-    if row.status != "draft":
+    if stored.status != "draft":
         raise AlreadySubmitted()
-    call_id = data.call_id or row.call_id
+    call_id = data.call_id or stored.call_id
     columns = filter_columns(data)
     siret, scope = normalize_siret(data.structure.siret), str(columns["unique_scope"])
-    changed = columns["siret"] != row.siret or scope != row.unique_scope or call_id != row.call_id
+    changed = (
+        columns["siret"] != stored.siret
+        or scope != stored.unique_scope
+        or call_id != stored.call_id
+    )
     if columns["siret"] is not None and changed:
-        # An unchanged SIRET (and scope, and call) is already this row's, unique per call: no
+        # An unchanged SIRET (and scope, and call) is already this draft's, unique per call: no
         # query on every save.
         _check_duplicate(
-            session, user=user, call_id=call_id, siret=siret, exclude_id=row.id, scope=scope
+            session, user=user, call_id=call_id, siret=siret, exclude_id=stored.id, scope=scope
         )
     saved_at = clock.now()
     try:
         _update_draft_row(
             session,
             user,
-            row.id,
+            stored.id,
             expected_version,
             call_id=call_id,
             data=data.model_dump(mode="json"),
@@ -602,7 +606,7 @@ def _write_draft(
             session, user=user, call_id=call_id, siret=siret, scope=scope
         ) from None
     action, detail = audit
-    _audit(session, user=user, application_id=row.id, action=action, detail=detail)
+    _audit(session, user=user, application_id=stored.id, action=action, detail=detail)
     session.flush()
     return saved_at
 
@@ -625,14 +629,14 @@ def save_draft(
     if loaded is not None and loaded.id == application_id:
         if not user.can_write(loaded):
             raise Forbidden()
-        row = _StoredDraft.of_record(loaded)
+        stored = _StoredDraft.of_record(loaded)
     else:
-        row = _StoredDraft.of_row(_writable_row(session, user, application_id, refresh=False))
-    data = data.model_copy(update={"call_id": row.call_id})
+        stored = _StoredDraft.of_row(_writable_row(session, user, application_id, refresh=False))
+    data = data.model_copy(update={"call_id": stored.call_id})
     saved_at = _write_draft(
         session,
         user,
-        row,
+        stored,
         data,
         expected_version,
         verdict_status=verdict_status,
@@ -641,14 +645,14 @@ def save_draft(
     )
     # The UPDATE matched this very version: the saved record is known without reading it back.
     return ApplicationRecord(
-        id=row.id,
-        call_id=row.call_id,
+        id=stored.id,
+        call_id=stored.call_id,
         owner_id=user.id,
-        owner_email=row.owner_email,
+        owner_email=stored.owner_email,
         status="draft",
         data=Application.model_validate(data.model_dump(mode="json")),
         version=expected_version + 1,
-        created_at=row.created_at,
+        created_at=stored.created_at,
         updated_at=saved_at,
         verdict_status=verdict_status,
         submission=None,
