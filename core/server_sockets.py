@@ -4,9 +4,11 @@ Streamlit 1.67 binds its listening socket itself, as socket.socket(family=…), 
 asyncio then skips TCP_NODELAY on the connections it accepts (it sets it only where proto is
 IPPROTO_TCP). With Nagle's algorithm on, every message after the first waits until the peer
 acknowledges it: one round trip on a real network, and up to the peer's delayed-ACK timer
-(40 ms on Linux, 200 ms by default on Windows) where it delays its ACKs. The load bench's client
-does (bench/load.py, page témoin: 44 ms a rerun without, 6 ms with); Chromium on this machine's
-loopback does not (no difference measured). nginx sets the option on its own side too.
+(40 ms on Linux, 200 ms by default on Windows) where it delays its ACKs. The benches' Python
+client does when it asks for reruns back to back (page témoin: 44 ms a rerun without, 6 ms
+with), and in the tail under load (bench/load.py, 200 users: p95 47 ms without, 13 ms with);
+Chromium on this machine's loopback does not (no difference measured). nginx sets the option on
+its own side too.
 
 Set on the listening socket, the option is inherited by every connection accepted after
 (Linux); connections already accepted from it are set here too. Where /proc is missing

@@ -2,7 +2,7 @@
 
 Streamlit binds its listening socket with proto 0, so asyncio leaves Nagle's algorithm on for
 every connection it accepts: a rerun's messages waited for the peer's acknowledgement (40 ms for
-the load bench's client). These tests build that same kind of socket.
+the benches' client, back to back). These tests build that same kind of socket.
 """
 
 from __future__ import annotations
