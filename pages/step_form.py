@@ -187,9 +187,11 @@ class StepForm:
         widget: Callable[..., Any],
         to_widget: Callable[[Any], Any],
         from_widget: Callable[[Any], Any],
+        shown_label: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Fill the widget from the draft, render it, save a change, show its messages."""
+        """Fill the widget from the draft, render it, save a change, show its messages.
+        `shown_label` replaces the question's label on the widget (the label with its source)."""
         path, label = question.path, question.label
         key = self.key(path)
         shown = to_widget(questionnaire.value_at(self.record.data, path))
@@ -202,7 +204,9 @@ class StepForm:
             if typed != before and typed != from_widget(shown):
                 self.lost.append(label)
             state[key] = shown
-        value = from_widget(widget(label, key=key, disabled=self.read_only, **kwargs))
+        value = from_widget(
+            widget(shown_label or label, key=key, disabled=self.read_only, **kwargs)
+        )
         if not self.read_only and not self.stale and value != from_widget(shown):
             self.save(path, value)
         self.messages(path)

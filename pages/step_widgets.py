@@ -86,8 +86,13 @@ def ask(form: StepForm, question: FormQuestion) -> Any:
         )
     elif q.widget == "checkbox":
         # The call's own text (trusted data), wrapped in full: every word of a commitment
-        # must be readable before ticking it.
-        value = form.bind(question, st.checkbox, bool, bool, wrap=True, **common)
+        # must be readable before ticking it. Its caption goes on a line of the label, not in
+        # an element of its own: a step of 12 commitments sends 12 messages fewer per rerun.
+        shown = None
+        if q.help_as_caption and help_text:
+            shown = f"{question.label}  \n:gray[:small[{escape_md(help_text)}]]"
+            help_text = None
+        value = form.bind(question, st.checkbox, bool, bool, shown_label=shown, wrap=True, **common)
     elif q.widget == "items":
         return _items(form, question, help_text)
     elif q.widget == "file":

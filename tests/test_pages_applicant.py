@@ -465,3 +465,16 @@ def test_a_submitted_application_has_no_delete_button(portal, session, applicant
     deposit(portal)
     portal.home()
     assert f"delete-{portal.dossier}" not in [b.key for b in portal.at.button]
+
+
+def test_each_commitment_shows_its_text_and_its_source_before_it_is_ticked(
+    portal, session, applicant
+):
+    portal.dossier = new_draft(session, applicant)
+    portal.open(4)
+    commitments = get_call(WAVE1).commitments
+    for number, commitment in enumerate(commitments, 1):
+        box = portal.at.checkbox(key=f"f:{portal.dossier}:commitments.{commitment.id}")
+        label = box.label.replace("\\", "")
+        assert label.startswith(f"Engagement n° {number} : {commitment.text}")
+        assert f"Source : {commitment.source}" in label
