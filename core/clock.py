@@ -20,14 +20,20 @@ def _pinned_date() -> dt.date | None:
         raise ValueError(f"CNFS_TODAY doit être une date AAAA-MM-JJ (reçu : {raw!r})") from None
 
 
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def now() -> dt.datetime:
     """Current time, UTC-aware; on the pinned date when CNFS_TODAY is set."""
-    current = dt.datetime.now(dt.UTC)
+    current = _utc_now()
     pinned = _pinned_date()
     if pinned is None:
         return current
-    # Keep the time of day so ordering of events still works on a pinned date.
-    return dt.datetime.combine(pinned, current.timetz())
+    # The pinned day at Paris's time of day, so that now() falls on today() in Paris even
+    # late in the evening (23:30 UTC is already tomorrow there); events keep their order.
+    paris_time = current.astimezone(PARIS).time()
+    return dt.datetime.combine(pinned, paris_time, tzinfo=PARIS).astimezone(dt.UTC)
 
 
 def today() -> dt.date:
