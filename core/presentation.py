@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from core import questionnaire
 from core.calls import Call, get_call, load_calls
+from core.clock import PARIS
 from core.formatting import format_date_fr, format_eur, format_int
 from core.models import Application, Declaration, Effect, Reason, Status, Verdict
 from core.questionnaire import Answer
@@ -114,7 +115,8 @@ def next_step(record: ApplicationRecord, verdict: Verdict) -> NextStep:
     call = get_call(record.call_id)
     last = submit_step(call)
     if record.submission is not None:
-        submitted_on = format_date_fr(record.submission.submitted_at.date())
+        # The day in Paris: a dossier filed at 00:30 there is dated that day, not the eve.
+        submitted_on = format_date_fr(record.submission.submitted_at.astimezone(PARIS).date())
         text = f"Déposée le {submitted_on} (dossier {record.submission.dossier_number})."
         if verdict.review_date:
             text += f" Examen prévu le {format_date_fr(verdict.review_date)}."

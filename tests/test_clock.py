@@ -43,3 +43,41 @@ def test_without_a_pinned_date_now_is_the_real_time(monkeypatch):
     monkeypatch.setattr(clock, "_utc_now", lambda: utc)
     assert clock.now() == utc
     assert clock.today() == dt.date(2026, 12, 2)
+
+
+def test_a_dossier_filed_just_after_midnight_in_paris_is_dated_that_day():
+    from core import presentation, rules
+    from core.calls import get_call
+    from core.models import Application
+    from core.storage import ApplicationRecord, SubmissionRecord
+    from tests.builders import WAVE1, complete_application
+
+    filed = dt.datetime(2021, 2, 10, 23, 30, tzinfo=dt.UTC)  # 00:30 on 11 February in Paris
+    data = Application.model_validate(complete_application(WAVE1))
+    verdict = rules.evaluate(data, get_call(WAVE1), dt.date(2021, 2, 11))
+    submission = SubmissionRecord(
+        id=1,
+        application_id=1,
+        dossier_number="CNFS-2021-000001",
+        submitted_at=filed,
+        data=data,
+        verdict=verdict,
+        call_version="v",
+        commitments_version="v",
+        pdf_sha256=None,
+    )
+    record = ApplicationRecord(
+        id=1,
+        call_id=WAVE1,
+        owner_id=1,
+        owner_email="mairie@example.fr",
+        status="submitted",
+        data=data,
+        version=2,
+        created_at=filed,
+        updated_at=filed,
+        verdict_status=verdict.status.value,
+        submission=submission,
+    )
+    text = presentation.next_step(record, verdict).text
+    assert text.startswith("Déposée le 11 février 2021 (dossier CNFS-2021-000001).")
