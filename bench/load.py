@@ -9,8 +9,10 @@ through steps 1 and 2. Measured after the ramp-up, for --duration seconds: inter
 second, widget change → end of the rerun (p50/p95/p99), errors, server memory per session.
 Runs against one instance, then two behind bench/proxy.py (sticky sessions), and the same load
 on bench/bare_page.py (a few widgets, no database, the same server settings, TCP_NODELAY
-included): the floor, with the app's ratio to it. The saves are checked in the database (each
-draft's version and last answer). Finally --churn sessions come and go on one instance: memory
+included): the floor, with the app's ratio to it. A second floor, bench/step_floor.py, is step 1
+drawn element for element with nothing behind it: it splits the app's time into what Streamlit
+costs to draw that step and what the app's own code adds. The saves are checked in the database
+(each draft's version and last answer). Finally --churn sessions come and go on one instance: memory
 before, halfway and after they left.
 
 Everything runs on 127.0.0.1; skipped with a message when PostgreSQL is missing
@@ -331,7 +333,7 @@ def summary(label: str, stats: Stats, seconds: float, users: int, mem_per_sessio
         "mem": mem_per_session,
     }
     print(
-        f"{label:<34} {users:>4} sessions  {row['rate']:5.1f} interactions/s  "
+        f"{label:<40} {users:>4} sessions  {row['rate']:5.1f} interactions/s  "
         f"p50 {row['p50']:5.0f} ms  p95 {row['p95']:5.0f} ms  p99 {row['p99']:5.0f} ms  "
         f"erreurs {row['errors']}  mémoire {mem_per_session:5.2f} Mo/session"
     )
@@ -564,6 +566,13 @@ def memory_phase(url: str, tmp: Path, total: int) -> None:
         server.stop()
 
 
+def ratio_line(label: str, slower: dict, faster: dict) -> None:
+    print(
+        f"rapport {label} ({slower['label'].split(', ')[-1]}) : p50 "
+        f"{slower['p50'] / faster['p50']:.2f}×, p95 {slower['p95'] / faster['p95']:.2f}×"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200)
@@ -571,7 +580,7 @@ def main() -> int:
     parser.add_argument("--ramp", type=float, default=60.0, help="montée en charge (s)")
     parser.add_argument("--duration", type=float, default=60.0, help="mesure (s)")
     parser.add_argument("--churn", type=int, default=1000, help="sessions de va-et-vient")
-    parser.add_argument("--only", choices=["one", "two", "bare", "memory"], action="append")
+    parser.add_argument("--only", choices=["one", "two", "bare", "step", "memory"], action="append")
     parser.add_argument("--profile", help="préfixe des profils py-spy (facultatif)")
     parser.add_argument(
         "--rounds",
@@ -586,7 +595,7 @@ def main() -> int:
     if missing:
         print(f"Banc de charge ignoré : PostgreSQL injoignable ({admin_url}) — {missing}")
         return 0
-    only = set(args.only or ["one", "two", "bare", "memory"])
+    only = set(args.only or ["one", "two", "bare", "step", "memory"])
     print(
         f"{args.users} candidats, une action toutes les {args.think:g} s en moyenne, montée "
         f"{args.ramp:g} s, mesure {args.duration:g} s ; charge machine : "
@@ -629,12 +638,26 @@ def main() -> int:
                     args,
                     None,
                 )
-            for app, bare in (("one", "bare1"), ("two", "bare2")):
-                if app in results and bare in results:
-                    a, b = results[app], results[bare]
-                    print(
-                        f"rapport application / page témoin ({a['label']}) : p50 "
-                        f"{a['p50'] / b['p50']:.2f}×, p95 {a['p95'] / b['p95']:.2f}×"
+            if "step" in only:
+                for instances, key in ((1, "step1"), (2, "step2")):
+                    results[key], _ = phase(
+                        "étape 1 sans base, "
+                        + ("1 instance" if instances == 1 else "2 instances + proxy"),
+                        url,
+                        tmp,
+                        instances,
+                        "bench/step_floor.py",
+                        args,
+                        None,
+                    )
+            for n in ("1", "2"):
+                app = results.get("one" if n == "1" else "two")
+                for floor, name in (("bare", "page témoin"), ("step", "étape 1 sans base")):
+                    if app is not None and floor + n in results:
+                        ratio_line(f"application / {name}", app, results[floor + n])
+                if "bare" + n in results and "step" + n in results:
+                    ratio_line(
+                        "étape 1 sans base / page témoin", results["step" + n], results["bare" + n]
                     )
             if "two" in only:
                 r = results["two"]
