@@ -29,6 +29,7 @@ class Widget:
     id: str
     label: str
     form_id: str = ""
+    fragment_id: str = ""  # set when a fragment drew it: a change reruns that fragment alone
 
 
 @dataclass
@@ -40,10 +41,12 @@ class StreamlitClient:
     query_string: str = ""
     widgets: list[Widget] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)  # markdown/alert bodies of the last run
+    links: list[tuple[str, str]] = field(default_factory=list)  # its page links: (label, icon)
     exceptions: list[str] = field(default_factory=list)
     set_cookie: str = ""
     pages: dict[str, str] = field(default_factory=dict)  # url pathname -> page script hash
     messages: int = 0  # ForwardMsgs received during the last rerun() call
+    kinds: list[str] = field(default_factory=list)  # their types (delta, navigation…), in order
 
     async def connect(self) -> None:
         headers = {}
@@ -97,16 +100,23 @@ class StreamlitClient:
             client_state.page_script_hash = self.page_script_hash
         for state in states or []:
             client_state.widget_states.widgets.append(state)
+        # As the browser does: a change to a widget a fragment drew reruns that fragment only.
+        changed = {s.id for s in states or []}
+        fragments = {w.fragment_id for w in self.widgets if w.id in changed}
+        fragment_id = fragments.pop() if len(fragments) == 1 and page_name is None else ""
+        client_state.fragment_id = fragment_id
         started = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
-        await self._read_until_finished()
+        await self._read_until_finished(fragment_id)
         return time.perf_counter() - started
 
-    async def _read_until_finished(self) -> None:
+    async def _read_until_finished(self, fragment_id: str = "") -> None:
         assert self.ws is not None
         deadline = time.monotonic() + RUN_TIMEOUT_S
-        self.widgets, self.texts, self.exceptions = [], [], []
-        self.messages = 0
+        # A fragment's run draws its own widgets again; the page's others stay where they are.
+        kept = [w for w in self.widgets if fragment_id and w.fragment_id != fragment_id]
+        self.widgets, self.texts, self.exceptions, self.links = kept, [], [], []
+        self.messages, self.kinds = 0, []
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -119,10 +129,13 @@ class StreamlitClient:
             fmsg.ParseFromString(raw)
             self.messages += 1
             kind = fmsg.WhichOneof("type")
-            if kind == "new_session":
+            self.kinds.append(kind)
+            if kind == "new_session" and fragment_id:
+                fragment_id = ""  # the fragment's run: the page's other widgets stay
+            elif kind == "new_session":
                 # A new run starts (switch_page, st.rerun): forget the previous run's elements.
                 self.page_script_hash = fmsg.new_session.page_script_hash
-                self.widgets, self.texts, self.exceptions = [], [], []
+                self.widgets, self.texts, self.exceptions, self.links = [], [], [], []
             elif kind == "navigation":
                 # st.navigation: the page shown is this one, not the main script.
                 self.page_script_hash = fmsg.navigation.page_script_hash
@@ -157,9 +170,13 @@ class StreamlitClient:
             return
         if kind in ("markdown", "alert"):
             self.texts.append(body.body)
+        if kind == "page_link":
+            self.links.append((body.label, body.icon))
         widget_id = getattr(body, "id", "")
         if widget_id and hasattr(body, "label"):
-            self.widgets.append(Widget(kind, widget_id, body.label, getattr(body, "form_id", "")))
+            self.widgets.append(
+                Widget(kind, widget_id, body.label, getattr(body, "form_id", ""), delta.fragment_id)
+            )
 
 
 def text_state(widget_id: str, value: str) -> WidgetState:
