@@ -92,9 +92,11 @@ def french_ui() -> None:
 
 
 def autosave_typing() -> None:
-    """On this page, text being typed is applied (and so saved) a second after the last key."""
+    """On this page, text being typed is applied (and so saved) a second after the last key,
+    and the page reloads when its connection opens again (pages/assets/reconnect.js)."""
     st.html(
-        f"<span data-cnfs-autosave hidden></span><script>{_script('autosave.js')}</script>",
+        "<span data-cnfs-autosave hidden></span>"
+        f"<script>{_script('autosave.js')}</script><script>{_script('reconnect.js')}</script>",
         unsafe_allow_javascript=True,
     )
 
@@ -168,6 +170,19 @@ def browser_sent_value(key: str) -> bool:
     except AttributeError:  # no run context (bare mode) or another Streamlit version
         return False
     return any(is_keyed_element_id(i) and user_key_from_element_id(i) == key for i in ids)
+
+
+def recheck_user() -> User | None:
+    """This tab's login checked again now, for a run the login gate did not see (a fragment's);
+    None when it has ended (logout elsewhere, password changed, expiry)."""
+    ticket = st.session_state.get(_AUTH)
+    if ticket is None:
+        return None
+    with db() as session:
+        user = auth.check_ticket(session=session, ticket=ticket, now=clock.now())
+    if user is not None:
+        st.session_state[_USER] = user
+    return user
 
 
 def require_user(*roles: Role) -> User:
