@@ -179,6 +179,24 @@ class Expected:
 REFUSED_MARKERS = ("n'a pas été enregistrée", "modifiée dans un autre onglet", "Rechargez")
 
 
+async def open_draft(client: StreamlitClient, account: Account) -> None:
+    """Connect, log in with the account, resume its draft and open step 1 of it."""
+    await client.connect()
+    await client.rerun(page_name="")
+    await client.rerun(
+        [
+            text_state(client.widget(label="Adresse électronique").id, account.email),
+            text_state(client.widget(label="Mot de passe").id, PASSWORD),
+            trigger_state(client.widget(label="Se connecter").id),
+        ]
+    )
+    resume = client.widget(key=f"open-{account.application_id}")
+    await client.rerun([trigger_state(resume.id)])  # a complete draft opens on step 5
+    await client.rerun(
+        page_name=STEP_PAGE_NAMES[1], query_string=f"dossier={account.application_id}"
+    )
+
+
 async def applicant(
     ws_url: str,
     account: Account,
@@ -192,21 +210,8 @@ async def applicant(
     await asyncio.sleep(start_after)
     client = StreamlitClient(ws_url)
     try:
-        await client.connect()
-        await client.rerun(page_name="")
         started = time.perf_counter()
-        await client.rerun(
-            [
-                text_state(client.widget(label="Adresse électronique").id, account.email),
-                text_state(client.widget(label="Mot de passe").id, PASSWORD),
-                trigger_state(client.widget(label="Se connecter").id),
-            ]
-        )
-        resume = client.widget(key=f"open-{account.application_id}")
-        await client.rerun([trigger_state(resume.id)])  # a complete draft opens on step 5
-        await client.rerun(
-            page_name=STEP_PAGE_NAMES[1], query_string=f"dossier={account.application_id}"
-        )
+        await open_draft(client, account)
         stats.logins.append(time.perf_counter() - started)
         step, edits = 1, 0
         while time.monotonic() < stop_at:
@@ -492,20 +497,7 @@ async def churn(ws_url: str, accounts: list[Account], total: int, pid: int) -> l
             account = accounts[n % len(accounts)]
             client = StreamlitClient(ws_url)
             try:
-                await client.connect()
-                await client.rerun(page_name="")
-                await client.rerun(
-                    [
-                        text_state(client.widget(label="Adresse électronique").id, account.email),
-                        text_state(client.widget(label="Mot de passe").id, PASSWORD),
-                        trigger_state(client.widget(label="Se connecter").id),
-                    ]
-                )
-                resume = client.widget(key=f"open-{account.application_id}")
-                await client.rerun([trigger_state(resume.id)])
-                await client.rerun(
-                    page_name=STEP_PAGE_NAMES[1], query_string=f"dossier={account.application_id}"
-                )
+                await open_draft(client, account)
                 key = f"f:{account.application_id}:structure.commune"
                 await client.rerun([text_state(client.widget(key=key).id, f"Passage {n}")])
             except (RunError, OSError):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench.load import PASSWORD, seed
-from bench.st_client import StreamlitClient, text_state, trigger_state
+from bench.load import open_draft, seed
+from bench.st_client import StreamlitClient, text_state
 from core import auth
 from core.db import get_engine, session_scope
 from tests.e2e.server import StreamlitServer
@@ -42,9 +43,7 @@ def stored(url: str, application_id: int, path: str):
             ).scalar_one()
     finally:
         engine.dispose()
-    if isinstance(data, str):
-        import json
-
+    if isinstance(data, str):  # SQLite keeps JSON as text
         data = json.loads(data)
     section, name = path.split(".")
     return data[section][name]
@@ -54,19 +53,7 @@ async def open_step_1(server: StreamlitServer):
     """A new applicant with a complete draft, logged in, on step 1 of it."""
     [account] = seed(server.database_url, 1, f"fragment{next(_accounts)}-", rounds=4)
     client = StreamlitClient(f"ws://127.0.0.1:{server.port}/_stcore/stream")
-    await client.connect()
-    await client.rerun(page_name="")
-    await client.rerun(
-        [
-            text_state(client.widget(label="Adresse électronique").id, account.email),
-            text_state(client.widget(label="Mot de passe").id, PASSWORD),
-            trigger_state(client.widget(label="Se connecter").id),
-        ]
-    )
-    await client.rerun([trigger_state(client.widget(key=f"open-{account.application_id}").id)])
-    await client.rerun(
-        page_name="step_1_structure", query_string=f"dossier={account.application_id}"
-    )
+    await open_draft(client, account)
     return client, account
 
 
