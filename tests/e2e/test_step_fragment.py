@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -32,6 +33,13 @@ def server(tmp_path_factory):
     started = StreamlitServer(database_url=url, data_dir=data_dir).start()
     yield started
     started.stop()
+
+
+def run(scenario) -> object:
+    """asyncio.run in a thread of its own: Playwright's sync API keeps an event loop running
+    in this one once a browser test has run."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, scenario()).result()
 
 
 def stored(url: str, application_id: int, path: str):
@@ -87,7 +95,7 @@ def test_an_answer_reruns_the_step_form_alone_and_is_saved(server):
         finally:
             await client.close()
 
-    account = asyncio.run(scenario())
+    account = run(scenario)
     assert stored(server.database_url, account.application_id, "contact.role") == (
         "Secrétaire de mairie"
     )
@@ -116,7 +124,7 @@ def test_the_step_bar_follows_an_answer_that_opens_or_completes_a_step(server):
         finally:
             await client.close()
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_an_answer_sent_after_the_login_ended_elsewhere_is_not_saved(server):
@@ -137,4 +145,4 @@ def test_an_answer_sent_after_the_login_ended_elsewhere_is_not_saved(server):
         finally:
             await client.close()
 
-    asyncio.run(scenario())
+    run(scenario)
