@@ -350,16 +350,12 @@ def resolve_user(settings: Settings) -> User | None:
     token = token if isinstance(token, str) and token else None
     if ticket is None and (st.session_state.get(_LOGGED_OUT) or not token):
         return None  # a new visitor: the login form needs no database
+    if ticket is not None:
+        user = recheck_user()
+        if user is None:
+            end_session(settings, "Votre session a pris fin : reconnectez-vous.")
+        return user
     with db() as session:
-        if ticket is not None:
-            user = auth.check_ticket(session=session, ticket=ticket, now=clock.now())
-            if user is None:
-                end_session(settings, "Votre session a pris fin : reconnectez-vous.")
-                return None
-            st.session_state[_USER] = user
-            return user
-        if st.session_state.get(_LOGGED_OUT):
-            return None
         ticket = auth.ticket_from_cookie(session=session, token=token, key=settings.cookie_key)
         user = (
             auth.check_ticket(session=session, ticket=ticket, now=clock.now())

@@ -13,17 +13,17 @@ from pages.step_widgets import ask
 def render_step(number: int) -> None:
     """Render step `number` of the current application (the summary step has its own page)."""
     form = StepForm(number)
-    if questionnaire.questionnaire_for(form.call).step(number).kind == "summary":
+    step = questionnaire.questionnaire_for(form.call).step(number)
+    if step.kind == "summary":
         from pages.summary import render_summary
 
         form.render(render_summary, fragment=False)  # a deposit redraws the whole page
     else:
-        form.render(lambda form: _questions(form, number))
+        form.render(lambda form: _questions(form, number, step))
 
 
-def _questions(form: StepForm, number: int) -> None:
+def _questions(form: StepForm, number: int, step: questionnaire.Step) -> None:
     """The notices, the introduction and the questions of step `number` asked of this draft."""
-    step = questionnaire.questionnaire_for(form.call).step(number)
     for text in questionnaire.notices(form.call, number, form.data):
         st.info(escape_md(text))
     if step.intro:

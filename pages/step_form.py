@@ -60,7 +60,6 @@ class StepForm:
         self.errors: dict[str, tuple[str, int | None]] = {}
         self._remember()
         self._header()
-        self._header_shown = self._header_state()
 
     def render(self, body: Callable[[StepForm], None], *, fragment: bool = True) -> None:
         """Notices, the body in the main column with the footer, the panel beside it.
@@ -146,7 +145,8 @@ class StepForm:
 
     def _header(self) -> None:
         st.title(self.heading(self.step), anchor=False)
-        name, steps_with_problems = self._header_state()
+        self._header_shown = self._header_state()  # compared after each run of the body
+        name, steps_with_problems = self._header_shown
         name = name or "structure non renseignée"
         st.caption(escape_md(f"Candidature n° {self.record.id} — {name} — {self.call.short_title}"))
         last = presentation.submit_step(self.call)
