@@ -79,9 +79,11 @@ def _font_templates() -> tuple[dict[str, TTFFont], dict[str, frozenset[int]]]:
 def install_fonts(pdf: FPDF) -> None:
     templates, _ = _font_templates()
     for key, template in templates.items():
-        # Widths, cmap and descriptor are read-only once parsed: share them. The subset
-        # state is per document, and fpdf2 subsets font.ttfont in place on output.
+        # Widths and cmap are read-only once parsed: share them. The rest is per document:
+        # fpdf2 subsets font.ttfont in place on output, and numbers the descriptor and hangs
+        # the embedded subset on it (shared, two threads' PDFs got each other's objects).
         font = copy.copy(template)
+        font.desc = copy.copy(template.desc)
         font.ttfont = _open_font(template.emphasis.style)
         font.missing_glyphs = []
         font.biggest_size_pt = 0

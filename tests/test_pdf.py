@@ -4,6 +4,8 @@ import io
 import re
 import shutil
 import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -467,3 +469,26 @@ def test_answers_no_longer_asked_are_not_printed(call):
         for label in ("Nombre de postes coordinateurs", "Périmètre de coordination"):
             assert label not in text, (draft, label)
         assert "quatre quartiers prioritaires" not in text
+
+
+def test_documents_rendered_at_the_same_time_are_each_their_own(application, call):
+    # Streamlit serves every session from its own thread: two applicants downloading at once
+    # must each get their own document, byte for byte, never a mix of the two.
+    documents = []
+    for name, repeat in [("Équipe d'Aubervilliers", 0), ("Ŝtato ĉe Ŭ", 40), ("Ωmega ΣΔ", 80)]:
+        app = application.model_copy(deep=True)
+        app.structure.name = name
+        # Of different lengths, so that their fonts are not the same numbered objects.
+        app.posts.coordinator_justification = "Douze lieux de médiation numérique. " * repeat
+        documents.append(app)
+    documents.append(Application(call_id=call.id))
+    expected = [render(app, call) for app in documents]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the interpreter over between threads as often as it can
+    try:
+        with ThreadPoolExecutor(len(documents)) as pool:
+            rounds = [list(pool.map(lambda app: render(app, call), documents)) for _ in range(6)]
+    finally:
+        sys.setswitchinterval(interval)
+    for produced in rounds:
+        assert produced == expected
