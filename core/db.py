@@ -115,6 +115,19 @@ class UserDepartmentRow(Base):
     department: Mapped[str] = mapped_column(String(10), primary_key=True)
 
 
+# The reviewer listing's filters (core.review_listing), in one index.
+LISTING_FILTER_COLUMNS = (
+    "call_id",
+    "status",
+    "verdict_status",
+    "department",
+    "structure_type",
+    "qpv",
+    "france_services",
+    "coordinator_count",
+)
+
+
 class ApplicationRow(Base):
     __tablename__ = "applications"
     __table_args__ = (
@@ -127,6 +140,22 @@ class ApplicationRow(Base):
         Index("ix_applications_call_department", "call_id", "department"),
         Index("ix_applications_call_verdict", "call_id", "verdict_status"),
         Index("ix_applications_call_structure_type", "call_id", "structure_type"),
+        # The listing's count reads this index alone (index-only scan), not the rows with their
+        # answers: 2 ms instead of 25 on 35,000 dossiers (issue 15).
+        Index(
+            "ix_applications_listing_filters",
+            *LISTING_FILTER_COLUMNS,
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+        # Its first page in the default order walks this index and stops after 50 rows: 1 ms
+        # instead of 73. PostgreSQL only: SQLite has no NULLS LAST in an index.
+        Index(
+            "ix_applications_submitted_order",
+            text("submitted_at DESC NULLS LAST"),
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -154,6 +183,9 @@ class ApplicationRow(Base):
     unique_scope: Mapped[str] = mapped_column(String(20), default="", server_default="")
     # A draft its owner deleted: hidden everywhere, restorable for a while, then purged.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Copied from the submission when it is made (NULL for a draft): the listing sorts and pages
+    # on this table alone, and joins the submission for the rows it shows.
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     owner: Mapped[UserRow] = relationship(lazy="joined", innerjoin=True)
     submission: Mapped[SubmissionRow | None] = relationship(

@@ -267,6 +267,7 @@ def seed_scale(
                     "version": 3 if submitted else 2,
                     "created_at": created_at,
                     "updated_at": at,
+                    "submitted_at": at if submitted else None,
                     **filter_columns(answers),
                 }
             )

@@ -692,6 +692,7 @@ def submit_application(
         expected_version,
         status="submitted",
         updated_at=at,
+        submitted_at=at,
         verdict_status=verdict.status.value,
         subsidy_eur=_int_column(verdict.subsidy_eur),
     )

@@ -155,9 +155,15 @@ def test_empty_database_dashboard(session, reviewer):
 
 
 def _set_submitted_at(session, application_id: int, moment: dt.datetime) -> None:
+    # Both copies, as a submission at that moment writes them (storage.submit).
     session.execute(
         update(SubmissionRow)
         .where(SubmissionRow.application_id == application_id)
+        .values(submitted_at=moment)
+    )
+    session.execute(
+        update(ApplicationRow)
+        .where(ApplicationRow.id == application_id)
         .values(submitted_at=moment)
     )
     session.commit()
@@ -364,6 +370,7 @@ def test_every_seeded_verdict_is_the_rules_own(engine, session):
         statuses.add((app.status, verdict.status))
         assert app.verdict_status == verdict.status.value
         assert app.subsidy_eur == verdict.subsidy_eur
+        assert app.submitted_at == (sub.submitted_at if sub else None)
         assert (
             storage.filter_columns(answers).items()
             <= {k: getattr(app, k) for k in storage.filter_columns(answers)}.items()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import accounts, storage
-from core.db import SubmissionRow, session_scope
+from core.db import ApplicationRow, SubmissionRow, session_scope
 from core.models import Application, Status, Verdict
 from core.storage import (
     AlreadySubmitted,
@@ -224,7 +224,6 @@ def test_create_stores_answers_and_copies_filter_columns(session, applicant, mak
     assert record.data.posts.count == 3
     assert record.data.call_id == WAVE1
     assert record.created_at.tzinfo is not None
-    from core.db import ApplicationRow
 
     row = session.get(ApplicationRow, record.id)
     assert (row.siret, row.department, row.structure_type, row.posts_count) == (
@@ -430,6 +429,14 @@ def test_ineligible_or_incomplete_cannot_be_submitted(session, applicant, draft,
 def test_to_examine_can_be_submitted(session, applicant, draft):
     submission = _submit(session, applicant, draft, verdict=Verdict(status=Status.TO_EXAMINE))
     assert submission.verdict.status == Status.TO_EXAMINE
+
+
+def test_the_application_carries_its_submission_date_for_the_listing(session, applicant, draft):
+    submission = _submit(session, applicant, draft)
+    session.commit()
+    row = session.get(ApplicationRow, draft.id)
+    assert row.submitted_at == submission.submitted_at
+    assert row.submitted_at is not None
 
 
 def test_submitting_twice_is_refused(session, applicant, draft):
