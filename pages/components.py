@@ -185,6 +185,27 @@ def recheck_user() -> User | None:
     return user
 
 
+def checked_fragment(body: Callable[[User], None], user: User, *roles: Role) -> None:
+    """Run body(user) as a fragment: a widget inside it reruns only body (issue 15: the menu,
+    the title and the login gate are neither run nor sent again). Each of those reruns checks
+    the login again first; ended, or no longer of these roles, the whole page runs, and the
+    login gate or require_user says why."""
+    first_run = True
+
+    @st.fragment
+    def run() -> None:
+        nonlocal first_run, user
+        if not first_run:
+            checked = recheck_user()
+            if checked is None or (roles and checked.role not in roles):
+                st.rerun()  # does not return
+            user = checked
+        first_run = False
+        body(user)
+
+    run()
+
+
 def require_user(*roles: Role) -> User:
     """The logged-in user if they have one of these roles; otherwise stop the page.
 
