@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from core.formatting import format_eur, format_int
 from core.models import StructureType
+from core.reference import SAFE_LOADER
 
 CALLS_DIR = Path(__file__).parent / "data" / "calls"
 
@@ -352,7 +353,7 @@ def validation_details(exc: ValidationError) -> str:
 def read_yaml(path: Path, error: type[CallFileError] = CallFileError) -> Any:
     """The YAML of a data file; an unreadable one raises `error`, naming the file."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
     except (OSError, yaml.YAMLError) as exc:
         raise error(f"{path.name} : fichier illisible ({exc})") from exc
 

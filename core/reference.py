@@ -62,9 +62,14 @@ class Ept(BaseModel):
     departments: list[str] = Field(min_length=1)
 
 
+# libyaml's parser when PyYAML has it (its wheels do): the call files parse in 21 ms instead of
+# 168, and that is part of a visitor's first page after a server start.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(path: Path, key: str) -> list[dict]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)[key]
+        return yaml.load(handle, Loader=SAFE_LOADER)[key]  # noqa: S506 (a safe loader)
 
 
 def _department_sort_key(code: str) -> tuple[int, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import auth
-from core.demo import DEMO_ACCOUNTS
+from core.demo_accounts import DEMO_ACCOUNTS
 from pages import components, mail_components
 
 components.ensure_routed()

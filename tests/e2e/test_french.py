@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from core.demo import DEMO_ACCOUNTS
+from core.demo_accounts import DEMO_ACCOUNTS
 from core.storage import Role
 from tests.e2e import ui
 from tests.e2e.english import english_findings
