@@ -165,7 +165,6 @@ def main() -> None:
     hidden = {e[0]: e for r, es in PAGES.items() if r is not None for e in es}
     entries += [e for path, e in hidden.items() if path not in shown]
     pages = session_pages(entries, len(visible))
-    components.keep_filters()
     current = st.navigation(pages)
     components.mark_app_run(entries[pages.index(current)][0], entries[0][0])
     if settings.demo_mode:

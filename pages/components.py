@@ -146,17 +146,6 @@ def ensure_routed() -> None:
         st.rerun()
 
 
-KEPT_PREFIX = "f_"  # the reviewer listing's filters (pages/reviewer_table.py)
-
-
-def keep_filters() -> None:
-    """Streamlit forgets a widget's value after a run that does not draw it, as when the
-    reviewer opens a dossier: setting it again on every run keeps the listing's filters for
-    the way back."""
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(KEPT_PREFIX)]:
-        st.session_state[key] = st.session_state[key]
-
-
 def browser_sent_value(key: str) -> bool:
     """Whether the browser sent a value for the widget `key` that this session has not yet
     drawn: a tab reconnected to a restarted server reports what it shows, and until the widget

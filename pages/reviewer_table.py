@@ -33,6 +33,8 @@ st.caption("Consultation seule. Filtrez, triez, ouvrez un dossier ou exportez la
 st.caption(review_access.scope_summary(user))
 
 ALL = "Tous"  # an empty filter keeps every row
+# The filters stay as set while the reviewer reads a dossier and comes back.
+KEPT = "session"
 
 
 def listing(user: User) -> None:
@@ -52,15 +54,21 @@ def _filters(user: User) -> tuple[review_listing.ReviewFilters, list[Call]]:
             [None, *calls],
             format_func=lambda c: "Tous les appels" if c is None else calls[c].short_title,
             key="f_call",
+            persist_state=KEPT,
         )
         regions = c2.multiselect(
-            "Région", review_table.all_regions(), key="f_regions", placeholder=ALL
+            "Région",
+            review_table.all_regions(),
+            key="f_regions",
+            persist_state=KEPT,
+            placeholder=ALL,
         )
         deps = c3.multiselect(
             "Département",
             list(departments),
             format_func=departments.get,
             key="f_departments",
+            persist_state=KEPT,
             placeholder=ALL,
         )
         c1, c2, c3, c4 = st.columns(4)
@@ -69,6 +77,7 @@ def _filters(user: User) -> tuple[review_listing.ReviewFilters, list[Call]]:
             list(APPLICATION_STATUS_LABELS_FR),
             format_func=APPLICATION_STATUS_LABELS_FR.get,
             key="f_statuses",
+            persist_state=KEPT,
             placeholder=ALL,
         )
         verdicts = c2.multiselect(
@@ -76,10 +85,16 @@ def _filters(user: User) -> tuple[review_listing.ReviewFilters, list[Call]]:
             list(review_table.VERDICT_OPTIONS),
             format_func=review_table.VERDICT_OPTIONS.get,
             key="f_verdicts",
+            persist_state=KEPT,
             placeholder=ALL,
         )
         structure_types = c3.multiselect(
-            "Type de structure", list(types), format_func=types.get, key="f_types", placeholder=ALL
+            "Type de structure",
+            list(types),
+            format_func=types.get,
+            key="f_types",
+            persist_state=KEPT,
+            placeholder=ALL,
         )
         # Only the filters that mean something for the calls in view (no QPV for the 93 AMI).
         in_view = review_access.calls_in_view(user, call_id)
@@ -91,6 +106,7 @@ def _filters(user: User) -> tuple[review_listing.ReviewFilters, list[Call]]:
                 list(opinions.OPINION_FILTER_OPTIONS),
                 format_func=opinions.OPINION_FILTER_OPTIONS.get,
                 key="f_opinions",
+                persist_state=KEPT,
                 placeholder=ALL,
             )
         free = iter(st.columns(4))
@@ -101,10 +117,13 @@ def _filters(user: User) -> tuple[review_listing.ReviewFilters, list[Call]]:
             ("qpv", "QPV", "f_qpv"),
         ):
             if key in offered:
-                answers[key] = YES_NO[next(free).selectbox(label, list(YES_NO), key=widget_key)]
+                answers[key] = YES_NO[
+                    next(free).selectbox(label, list(YES_NO), key=widget_key, persist_state=KEPT)
+                ]
         search = next(free).text_input(
             "Recherche (SIRET ou nom)",
             key="f_search",
+            persist_state=KEPT,
             max_chars=100,
             placeholder="ex. Saint-Étienne",
         )
