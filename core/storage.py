@@ -916,6 +916,23 @@ def restore_draft(*, session: Session, user: User, application_id: int) -> Appli
     return ApplicationRecord.from_row(row)
 
 
+def date_undated_submissions(*, session: Session) -> int:
+    """Copy onto its application the date of a submission made by code older than that copy
+    (an instance still running during a rolling upgrade to migration 0012); how many."""
+    submitted_at = (
+        select(SubmissionRow.submitted_at)
+        .where(SubmissionRow.application_id == ApplicationRow.id)
+        .scalar_subquery()
+    )
+    result = session.execute(
+        update(ApplicationRow)
+        .where(ApplicationRow.status == "submitted", ApplicationRow.submitted_at.is_(None))
+        .values(submitted_at=submitted_at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 def purge_deleted_drafts(*, session: Session) -> int:
     """Remove for good the drafts deleted more than the restore period ago; how many."""
     cutoff = clock.now() - dt.timedelta(days=DELETED_DRAFTS_KEPT_DAYS)

@@ -19,10 +19,12 @@ def prepare_database(url: str, demo_mode: bool) -> bool:
 
     engine = get_engine(url)
     from core.auth import purge_stale
-    from core.storage import purge_deleted_drafts
+    from core.storage import date_undated_submissions, purge_deleted_drafts
 
     with session_scope(engine) as session:  # drafts deleted more than 30 days ago
         purge_deleted_drafts(session=session)
+    with session_scope(engine) as session:  # submitted by an instance older than 0012
+        date_undated_submissions(session=session)
     with session_scope(engine) as session:  # ended logins, failed logins quiet for a day
         purge_stale(session=session)
     if not demo_mode:

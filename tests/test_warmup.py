@@ -9,11 +9,19 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, update
 from streamlit.testing.v1 import AppTest
 
-from core import accounts, auth, warmup
-from core.db import LoginSessionRow, LoginThrottleRow, dispose_engine, get_engine, session_scope
+from core import accounts, auth, storage, warmup
+from core.db import (
+    ApplicationRow,
+    LoginSessionRow,
+    LoginThrottleRow,
+    SubmissionRow,
+    dispose_engine,
+    get_engine,
+    session_scope,
+)
 from tests.conftest import TEST_PASSWORD
 
 APP = str(Path(__file__).parent.parent / "streamlit_app.py")
@@ -91,6 +99,44 @@ def test_preparation_purges_ended_logins_and_old_failed_logins(tmp_path):
         with session_scope(engine) as session:
             assert session.scalar(select(func.count()).select_from(LoginSessionRow)) == 0
             assert session.scalar(select(func.count()).select_from(LoginThrottleRow)) == 0
+    finally:
+        dispose_engine(url)
+
+
+def test_preparation_dates_a_dossier_submitted_by_an_instance_older_than_its_copy(tmp_path):
+    # During a rolling upgrade an old instance submits without copying the date onto the
+    # application: the next start copies it, so the listing sorts that dossier by its date.
+    url = f"sqlite:///{(tmp_path / 'cnfs.sqlite3').as_posix()}"
+    try:
+        engine = get_engine(url)
+        with session_scope(engine) as session:
+            user = accounts.create_user(
+                session=session, email="dgs@ville-bondy.fr", name="Lou", password=TEST_PASSWORD
+            )
+            record = storage.create_application(
+                session=session, user=user, call_id="cnfs-2020-collectivites"
+            )
+        with session_scope(engine) as session:
+            session.execute(
+                update(ApplicationRow)
+                .where(ApplicationRow.id == record.id)
+                .values(status="submitted")
+            )
+            session.add(
+                SubmissionRow(
+                    application_id=record.id,
+                    dossier_number="CNFS-2021-000001",
+                    submitted_at=dt.datetime(2021, 2, 10, 14, 5, tzinfo=dt.UTC),
+                    data={},
+                    verdict={},
+                    call_version="v",
+                    commitments_version="v",
+                )
+            )
+        warmup.prepare_database(url, demo_mode=False)
+        with session_scope(engine) as session:
+            dated = session.get(ApplicationRow, record.id).submitted_at
+        assert dated == dt.datetime(2021, 2, 10, 14, 5, tzinfo=dt.UTC)
     finally:
         dispose_engine(url)
 
