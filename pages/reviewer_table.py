@@ -49,12 +49,16 @@ def _filters(user: User) -> tuple[review_listing.ReviewFilters, list[Call]]:
     calls = review_access.readable_calls(user)  # the call filter offers only the account's calls
     with st.expander("Filtres", expanded=True):
         c1, c2, c3 = st.columns(3)
-        call_id = c1.selectbox(
-            "Appel",
-            [None, *calls],
-            format_func=lambda c: "Tous les appels" if c is None else calls[c].short_title,
-            key="f_call",
-            persist_state=KEPT,
+        # "" rather than None for every call: a kept None shows as no choice at all.
+        call_id = (
+            c1.selectbox(
+                "Appel",
+                ["", *calls],
+                format_func=lambda c: calls[c].short_title if c else "Tous les appels",
+                key="f_call",
+                persist_state=KEPT,
+            )
+            or None
         )
         regions = c2.multiselect(
             "Région",

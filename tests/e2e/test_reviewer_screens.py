@@ -103,3 +103,5 @@ def test_the_listing_filters_are_kept_while_a_dossier_is_read(page, server):
     ui.wait_idle(page)
     page.get_by_text("1 candidature correspond").first.wait_for()
     assert "Brouillon" in " ".join(ui.grid_texts(page))
+    # A filter left alone still says so, the call's too (not an empty choice).
+    assert ui.field(page, "Appel").input_value() == "Tous les appels"
