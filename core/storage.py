@@ -918,7 +918,8 @@ def restore_draft(*, session: Session, user: User, application_id: int) -> Appli
 
 def date_undated_submissions(*, session: Session) -> int:
     """Copy onto its application the date of a submission made by code older than that copy
-    (an instance still running during a rolling upgrade to migration 0012); how many."""
+    (an instance still running during a rolling upgrade to migration 0012); how many. Run at
+    every start: the last instance to restart runs it once no old instance is left."""
     submitted_at = (
         select(SubmissionRow.submitted_at)
         .where(SubmissionRow.application_id == ApplicationRow.id)

@@ -32,9 +32,11 @@ NOT_DELETED = sa.text("deleted_at IS NULL")
 def upgrade() -> None:
     with op.batch_alter_table("applications") as batch:
         batch.add_column(sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True))
+    # Submitted applications only: drafts, most rows, are left as they are (NULL).
     op.execute(
         "UPDATE applications SET submitted_at = (SELECT s.submitted_at FROM submissions s "
-        "WHERE s.application_id = applications.id)"
+        "WHERE s.application_id = applications.id) "
+        "WHERE id IN (SELECT application_id FROM submissions)"
     )
     op.create_index(
         "ix_applications_listing_filters",
