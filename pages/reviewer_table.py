@@ -30,7 +30,6 @@ types = review_table.structure_type_options()
 
 st.title("Candidatures")
 st.caption("Consultation seule. Filtrez, triez, ouvrez un dossier ou exportez la liste filtrée.")
-st.caption(review_access.scope_summary(user))
 
 ALL = "Tous"  # an empty filter keeps every row
 # The filters stay as set while the reviewer reads a dossier and comes back.
@@ -39,6 +38,7 @@ KEPT = "session"
 
 def listing(user: User) -> None:
     """Filters, table and exports: a fragment, so that a filter reruns only this part."""
+    st.caption(review_access.scope_summary(user))  # the calls of the account as checked now
     filters, in_view = _filters(user)
     total = _table(user, filters, in_view)
     _exports(filters, total)

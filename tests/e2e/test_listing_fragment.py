@@ -100,3 +100,39 @@ def test_a_filter_sent_after_the_login_ended_elsewhere_shows_no_dossier(server):
             await client.close()
 
     run(scenario)
+
+
+def test_a_filter_after_the_reviewers_calls_changed_shows_the_new_scope(server):
+    # An administrator takes a call away from the reviewer while the listing is open: the
+    # next filter already says (and reads) only what the account may now read.
+    wave2 = "cnfs-2021-structures-privees"
+    engine = get_engine(server.database_url)
+
+    async def scenario():
+        client = await open_listing(server)
+        try:
+            assert any("Appels que vous instruisez" in t for t in client.texts)
+            with session_scope(engine) as session:
+                session.execute(
+                    text(
+                        "DELETE FROM user_calls WHERE call_id = :c AND user_id = "
+                        "(SELECT id FROM users WHERE email = :e)"
+                    ),
+                    {"c": wave2, "e": REVIEWER},
+                )
+            await search(client, "Association")
+            assert "navigation" not in client.kinds
+            assert any("Appel que vous instruisez" in t for t in client.texts)
+            assert not any("structures privées" in t for t in client.texts)
+        finally:
+            await client.close()
+            with session_scope(engine) as session:
+                session.execute(
+                    text(
+                        "INSERT INTO user_calls (user_id, call_id) SELECT id, :c FROM users "
+                        "WHERE email = :e"
+                    ),
+                    {"c": wave2, "e": REVIEWER},
+                )
+
+    run(scenario)
