@@ -47,6 +47,8 @@ class StreamlitClient:
     pages: dict[str, str] = field(default_factory=dict)  # url pathname -> page script hash
     messages: int = 0  # ForwardMsgs received during the last rerun() call
     kinds: list[str] = field(default_factory=list)  # their types (delta, navigation…), in order
+    fragments_run: list[str] = field(default_factory=list)  # ids, when only fragments ran
+    drawn: list[str] = field(default_factory=list)  # ids of the widgets the last rerun drew
 
     async def connect(self) -> None:
         headers = {}
@@ -107,16 +109,15 @@ class StreamlitClient:
         client_state.fragment_id = fragment_id
         started = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
-        await self._read_until_finished(fragment_id)
+        await self._read_until_finished()
         return time.perf_counter() - started
 
-    async def _read_until_finished(self, fragment_id: str = "") -> None:
+    async def _read_until_finished(self) -> None:
         assert self.ws is not None
         deadline = time.monotonic() + RUN_TIMEOUT_S
         # A fragment's run draws its own widgets again; the page's others stay where they are.
-        kept = [w for w in self.widgets if fragment_id and w.fragment_id != fragment_id]
-        self.widgets, self.texts, self.exceptions, self.links = kept, [], [], []
-        self.messages, self.kinds = 0, []
+        self.texts, self.exceptions, self.links = [], [], []
+        self.messages, self.kinds, self.fragments_run, self.drawn = 0, [], [], []
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -130,12 +131,15 @@ class StreamlitClient:
             self.messages += 1
             kind = fmsg.WhichOneof("type")
             self.kinds.append(kind)
-            if kind == "new_session" and fragment_id:
-                fragment_id = ""  # the fragment's run: the page's other widgets stay
+            if kind == "new_session" and fmsg.metadata.run.fragment_ids:
+                # Fragments' run (the one asked for, or those a callback named): the page's
+                # other widgets stay; theirs are drawn again.
+                self.fragments_run = list(fmsg.metadata.run.fragment_ids)
             elif kind == "new_session":
                 # A new run starts (switch_page, st.rerun): forget the previous run's elements.
                 self.page_script_hash = fmsg.new_session.page_script_hash
                 self.widgets, self.texts, self.exceptions, self.links = [], [], [], []
+                self.fragments_run = []
             elif kind == "navigation":
                 # st.navigation: the page shown is this one, not the main script.
                 self.page_script_hash = fmsg.navigation.page_script_hash
@@ -174,6 +178,8 @@ class StreamlitClient:
             self.links.append((body.label, body.icon))
         widget_id = getattr(body, "id", "")
         if widget_id and hasattr(body, "label"):
+            self.widgets = [w for w in self.widgets if w.id != widget_id]
+            self.drawn.append(widget_id)
             self.widgets.append(
                 Widget(kind, widget_id, body.label, getattr(body, "form_id", ""), delta.fragment_id)
             )
@@ -185,3 +191,8 @@ def text_state(widget_id: str, value: str) -> WidgetState:
 
 def trigger_state(widget_id: str) -> WidgetState:
     return WidgetState(id=widget_id, trigger_value=True)
+
+
+def int_state(widget_id: str, value: int) -> WidgetState:
+    """An integer number_input's value (a radio sends its option's label, as text_state)."""
+    return WidgetState(id=widget_id, int_value=value)

@@ -161,14 +161,25 @@ def browser_sent_value(key: str) -> bool:
     return any(is_keyed_element_id(i) and user_key_from_element_id(i) == key for i in ids)
 
 
-def recheck_user() -> User | None:
+def fragment_run() -> bool:
+    """Whether this run redraws fragments only (a widget inside one changed), not the page: a
+    callback may then name the fragments to redraw. In a page's run (a page link clicked with
+    an answer still pending) that would replace the page asked for."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def recheck_user(session: Session | None = None) -> User | None:
     """This tab's login checked again now, for a run the login gate did not see (a fragment's);
-    None when it has ended (logout elsewhere, password changed, expiry)."""
+    None when it has ended (logout elsewhere, password changed, expiry). In `session` when
+    given: the check and the write that follows it share one transaction."""
     ticket = st.session_state.get(_AUTH)
     if ticket is None:
         return None
-    with db() as session:
-        user = auth.check_ticket(session=session, ticket=ticket, now=clock.now())
+    with contextlib.nullcontext(session) if session is not None else db() as open_session:
+        user = auth.check_ticket(session=open_session, ticket=ticket, now=clock.now())
     if user is not None:
         st.session_state[_USER] = user
     return user

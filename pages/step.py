@@ -39,4 +39,4 @@ def _questions(form: StepForm, number: int, step: questionnaire.Step) -> None:
         if question.question.section and question.question.section != section:
             section = question.question.section
             st.subheader(section, anchor=False)
-        ask(form, question)
+        form.ask(question, lambda question=question: ask(form, question))

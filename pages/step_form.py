@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from core import clock, journey, presentation, questionnaire
+from core import clock, journey, presentation, questionnaire, step_changes
 from core.calls import Call, get_call
 from core.questionnaire import FormQuestion
 from core.storage import DuplicateApplication, NotFound, Role, StaleVersion, User
@@ -20,6 +20,19 @@ from pages import components
 from pages.components import escape_md
 from pages.eligibility_panel import eligibility_panel, reason_box
 from pages.step_nav import HOME_PAGE, current_dossier, forget_dossier, step_link
+
+# An answer redraws only the parts of the step it changed (core.step_changes), by rerunning
+# the fragments keyed below from its widget's callback. AppTest keeps only the elements of the
+# last run, so the page tests turn this off and see every change redrawn in full.
+PARTIAL_RERUNS = True
+STEP_FRAGMENT = "step-body"
+PANEL_FRAGMENT = "eligibility-panel"
+# Drawn in the step's body: their rows and buttons change the step's own layout.
+_WHOLE_BODY_WIDGETS = ("items", "file")
+
+
+class _LoginEnded(Exception):
+    """This tab's login ended before its answer could be saved."""
 
 
 class StepForm:
@@ -57,7 +70,9 @@ class StepForm:
         self.stale = synced is not None and synced != self.record.version and not self.read_only
         self.base = st.session_state.get(self._base_key) if self.stale else self.record.data
         self.lost: list[str] = []
-        self.errors: dict[str, tuple[str, int | None]] = {}
+        # A refused answer: its message, the dossier it collides with, the very value refused.
+        self.errors: dict[str, tuple[str, int | None, Any]] = {}
+        self._checked = False  # the login was checked by this interaction's callback
         self._remember()
         self._header()
 
@@ -74,7 +89,7 @@ class StepForm:
             return
         first_run = True
 
-        @st.fragment
+        @st.fragment(key=STEP_FRAGMENT)
         def step_body() -> None:
             nonlocal first_run
             if not first_run:
@@ -87,13 +102,16 @@ class StepForm:
         step_body()
 
     def _refresh(self) -> None:
-        """Before a rerun of the body alone: the login checked again, the run's messages reset."""
-        user = components.recheck_user()
-        if user is None:
-            st.rerun()  # the login gate says why and shows the login page
-        self.user = user
-        self.today = clock.today()
-        self.stale, self.base, self.lost, self.errors = False, self.record.data, [], {}
+        """Before a rerun of a fragment alone: the login checked again (unless the answer's
+        callback just did), the run's messages reset."""
+        if not self._checked:
+            user = components.recheck_user()
+            if user is None:
+                st.rerun()  # the login gate says why and shows the login page
+            self.user = user
+            self.today = clock.today()
+        self._checked = False
+        self.stale, self.base, self.lost = False, self.record.data, []
 
     def _body(self, body: Callable[[StepForm], None]) -> None:
         self.notice = st.container()
@@ -107,9 +125,7 @@ class StepForm:
             body(self)
 
     def _header_state(self) -> tuple[object, ...]:
-        """What the header shows of the draft: the structure's name, the steps with problems."""
-        name = self.record.data.structure.name
-        return name, {p.step for p in presentation.problems(self.verdict, self.call)}
+        return step_changes.header_state(self.record.data, self.verdict, self.call)
 
     def __enter__(self) -> StepForm:
         self.main.__enter__()
@@ -122,6 +138,13 @@ class StepForm:
         with self.main:
             self._footer()
         with self.side:
+            self._panel()
+        self._notices()
+        return False
+
+    def _panel(self) -> None:
+        @st.fragment(key=PANEL_FRAGMENT)
+        def panel() -> None:  # rerun by an answer's callback, which has checked the login
             eligibility_panel(
                 self.record.id,
                 self.verdict,
@@ -129,8 +152,30 @@ class StepForm:
                 submitted=self.read_only,
                 current_step=self.step,
             )
-        self._notices()
-        return False
+
+        panel()
+
+    def ask(self, question: FormQuestion, draw: Callable[[], object]) -> None:
+        """Draw one question; a change to its answer redraws it alone when nothing else on the
+        step depends on it (see answered)."""
+        if question.question.widget in _WHOLE_BODY_WIDGETS:
+            draw()
+            return
+        first_run = True
+
+        @st.fragment(key=self._question_fragment(question.path))
+        def one_question() -> None:
+            nonlocal first_run
+            if not first_run:
+                self._refresh()
+            first_run = False
+            draw()
+
+        one_question()
+
+    @staticmethod
+    def _question_fragment(path: str) -> str:
+        return f"question:{path}"
 
     @property
     def data(self):
@@ -249,16 +294,68 @@ class StepForm:
                 self.lost.append(label)
             state[key] = shown
         value = from_widget(
-            widget(shown_label or label, key=key, disabled=self.read_only, **kwargs)
+            widget(
+                shown_label or label,
+                key=key,
+                disabled=self.read_only,
+                on_change=self.answered,
+                args=(question, to_widget, from_widget),
+                **kwargs,
+            )
         )
-        if not self.read_only and not self.stale and value != from_widget(shown):
-            self.save(path, value)
+        if (
+            not self.read_only
+            and not self.stale
+            and value != from_widget(shown)
+            and not self._refused(path, value)
+        ):
+            self.save(path, value)  # the callback saves a change; this catches any other
         self.messages(path)
         return value
 
-    def save(self, path: str, value: Any) -> None:
+    def answered(
+        self,
+        question: FormQuestion,
+        to_widget: Callable[[Any], Any],
+        from_widget: Callable[[Any], Any],
+    ) -> None:
+        """A widget's callback: check the login, save the answer, then rerun only the parts of
+        the step it changed (core.step_changes)."""
+        path = question.path
+        value = from_widget(st.session_state[self.key(path)])
+        stored = from_widget(to_widget(questionnaire.value_at(self.record.data, path)))
+        if value == stored:
+            self.errors.pop(path, None)  # back to the saved answer: nothing was refused
+        if self.read_only or value == stored or self._refused(path, value):
+            return
+        before = (self.record.data, self.verdict)
+        self.save(path, value, recheck_login=True)  # a stale copy reruns the whole page
+        if not PARTIAL_RERUNS or not components.fragment_run():
+            return  # the page is drawn in full anyway
+        change = step_changes.redraw(
+            self.call, self.step, path, before, (self.record.data, self.verdict)
+        )
+        if change.scope is step_changes.Scope.PAGE:
+            st.rerun()
+        self._checked = True  # the fragments rerun below need no second login check
+        if change.scope is step_changes.Scope.STEP:
+            st.rerun(STEP_FRAGMENT)
+        st.rerun([self._question_fragment(path)] + ([PANEL_FRAGMENT] if change.panel else []))
+
+    def _refused(self, path: str, value: Any) -> bool:
+        """Whether this very value was refused already (its message is still shown)."""
+        return path in self.errors and self.errors[path][2] == value
+
+    def save(self, path: str, value: Any, *, recheck_login: bool = False) -> None:
+        """Save one answer; with recheck_login (a callback, before any run), the login is
+        checked again in the same transaction (one round trip fewer on every answer)."""
         try:
             with components.db() as session:
+                if recheck_login:
+                    user = components.recheck_user(session)
+                    if user is None:
+                        raise _LoginEnded
+                    self.user, self.today = user, clock.today()
                 self.record, self.verdict = journey.update_draft(
                     session=session,
                     user=self.user,
@@ -268,18 +365,21 @@ class StepForm:
                     today=self.today,
                     loaded=self.record,
                 )
+        except _LoginEnded:
+            st.rerun()  # the login gate says why and shows the login page
         except StaleVersion as exc:  # includes AlreadySubmitted
             self.resync(str(exc))
         except DuplicateApplication as exc:
-            self.errors[path] = (str(exc), exc.existing_id)
+            self.errors[path] = (str(exc), exc.existing_id, value)
         except journey.InvalidAnswer as exc:
-            self.errors[path] = (str(exc), None)
+            self.errors[path] = (str(exc), None, value)
         else:
+            self.errors.pop(path, None)
             self._remember()
 
     def messages(self, path: str) -> None:
         if path in self.errors:
-            message, existing_id = self.errors[path]
+            message, existing_id, _ = self.errors[path]
             # The verdict still judges the stored answer, so its messages would mislead here.
             st.error(
                 escape_md(f"{message} Cette saisie n'a pas été enregistrée."),

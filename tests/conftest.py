@@ -44,6 +44,15 @@ def _fast_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts, "BCRYPT_ROUNDS", 4)
 
 
+@pytest.fixture(autouse=True)
+def _whole_step_reruns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # AppTest keeps only the last run's elements: a rerun of one question's fragment would
+    # leave the page tests a page of one question. The servers of tests/e2e keep them.
+    from pages import step_form
+
+    monkeypatch.setattr(step_form, "PARTIAL_RERUNS", False)
+
+
 @pytest.fixture(params=_backends)
 def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """URL of an empty database (not migrated yet)."""

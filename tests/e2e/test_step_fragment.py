@@ -1,6 +1,7 @@
-"""A step form's answer reruns the form alone (a Streamlit fragment, issue 15), spoken in the
-browser's own protocol against a real server: the answer is saved, the step bar still follows
-the answers, and an answer sent after the login ended elsewhere is not saved.
+"""A step's answer redraws only what it changed (Streamlit fragments, issue 15), spoken in the
+browser's own protocol against a real server: its question alone, the panel with it when the
+verdict moved, the step's body when a question appears or goes, the whole page when the step
+bar changes. Every answer is saved, and one sent after the login ended elsewhere is not.
 
 A server restart, where Streamlit drops the fragment's reruns, is tests/e2e/test_restart.py."""
 
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bench.load import open_draft, seed
-from bench.st_client import StreamlitClient, text_state
+from bench.st_client import StreamlitClient, int_state, text_state
 from core import auth
 from core.db import get_engine, session_scope
 from tests.e2e.server import StreamlitServer
@@ -65,10 +66,21 @@ async def open_step_1(server: StreamlitServer):
     return client, account
 
 
-async def answer(client: StreamlitClient, account, path: str, value: str) -> None:
+async def open_step_2(server: StreamlitServer):
+    client, account = await open_step_1(server)
+    await client.rerun(page_name="step_2_postes", query_string=f"dossier={account.application_id}")
+    return client, account
+
+
+async def answer(client: StreamlitClient, account, path: str, value: str | int) -> None:
     widget = client.widget(key=f"f:{account.application_id}:{path}")
     assert widget.fragment_id, "the step's questions are drawn by a fragment"
-    await client.rerun([text_state(widget.id, value)])
+    state = text_state(widget.id, value) if isinstance(value, str) else int_state(widget.id, value)
+    await client.rerun([state])
+
+
+def redrawn_subsidy(client: StreamlitClient) -> list[str]:
+    return [t for t in client.texts if "Subvention estimée" in t]
 
 
 def step_icon(client: StreamlitClient, number: int) -> str:
@@ -76,21 +88,24 @@ def step_icon(client: StreamlitClient, number: int) -> str:
     return icon
 
 
-def test_an_answer_reruns_the_step_form_alone_and_is_saved(server):
+def test_an_answer_nothing_else_reads_redraws_its_question_alone_and_is_saved(server):
     async def scenario():
         client, account = await open_step_1(server)
         try:
             full_page = client.messages
             await answer(client, account, "contact.role", "Secrétaire de mairie")
-            # The form and its panel only: no menu, no login gate, no title or step bar.
+            # Its question only: no menu, no step bar, no other question, no footer, no panel.
             assert "navigation" not in client.kinds
-            assert client.messages < full_page
+            assert len(client.fragments_run) == 1
+            assert client.messages < full_page / 4
             assert not any(label.startswith("1. ") for label, _ in client.links)
-            assert any("Chaque réponse est enregistrée" in t for t in client.texts)
-            # The page's other widgets are still there, and the next answer reruns it too.
+            assert not any("Chaque réponse est enregistrée" in t for t in client.texts)
+            assert not redrawn_subsidy(client)
+            # The page's other widgets are still there, and the next answer is redrawn alone too.
             client.widget(key="logout")
             await answer(client, account, "contact.name", "Lou Bernard")
             assert "navigation" not in client.kinds
+            assert len(client.fragments_run) == 1
             return account
         finally:
             await client.close()
@@ -146,3 +161,74 @@ def test_an_answer_sent_after_the_login_ended_elsewhere_is_not_saved(server):
             await client.close()
 
     run(scenario)
+
+
+def test_a_number_of_posts_redraws_its_question_and_the_estimated_subsidy(server):
+    async def scenario():
+        client, account = await open_step_2(server)
+        try:
+            [before] = redrawn_subsidy(client)
+            await answer(client, account, "posts.count", 3)
+            assert "navigation" not in client.kinds
+            assert len(client.fragments_run) == 2  # the question and the panel
+            [after] = redrawn_subsidy(client)
+            assert after != before and "150" in after
+            assert not any("Chaque réponse est enregistrée" in t for t in client.texts)
+            return account
+        finally:
+            await client.close()
+
+    account = run(scenario)
+    assert stored(server.database_url, account.application_id, "posts.count") == 3
+
+
+def test_an_answer_that_hides_a_question_redraws_the_step_without_its_header(server):
+    async def scenario():
+        client, account = await open_step_2(server)
+        key = f"f:{account.application_id}:posts.consolidation_details"
+        try:
+            await answer(client, account, "posts.consolidates_existing_posts", "Oui")
+            client.widget(key=key)  # asked now, and missing: the step bar changed too
+            assert "navigation" in client.kinds
+            await answer(client, account, "posts.consolidation_details", "Deux contrats aidés")
+            await answer(client, account, "posts.consolidates_existing_posts", "Non")
+            # Step 2 is complete before and after: its body only, and the question is gone.
+            assert "navigation" not in client.kinds
+            assert len(client.fragments_run) == 1
+            assert any("Chaque réponse est enregistrée" in t for t in client.texts)
+            assert not any(label.startswith("2. ") for label, _ in client.links)
+            drawn = [d.rsplit("-", 1)[-1] for d in client.drawn]
+            assert f"f:{account.application_id}:posts.count" in drawn
+            assert key not in drawn
+            return account
+        finally:
+            await client.close()
+
+    account = run(scenario)
+    assert (
+        stored(server.database_url, account.application_id, "posts.consolidates_existing_posts")
+        is False
+    )
+
+
+def test_an_answer_sent_with_a_page_link_is_saved_and_the_page_asked_for_opens(server):
+    # The browser sends text still being typed along with the click on « Étape suivante ».
+    async def scenario():
+        client, account = await open_step_1(server)
+        try:
+            widget = client.widget(key=f"f:{account.application_id}:contact.role")
+            await client.rerun(
+                [text_state(widget.id, "Adjointe au maire")],
+                page_name="step_2_postes",
+                query_string=f"dossier={account.application_id}",
+            )
+            assert "navigation" in client.kinds
+            client.widget(key=f"f:{account.application_id}:posts.count")  # step 2 is shown
+            return account
+        finally:
+            await client.close()
+
+    account = run(scenario)
+    assert stored(server.database_url, account.application_id, "contact.role") == (
+        "Adjointe au maire"
+    )
