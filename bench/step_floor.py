@@ -1,10 +1,12 @@
 """The second floor for bench/load.py: step 1 of a complete draft as Streamlit draws it, with
 nothing behind it (no database, no login, no rules, no questionnaire).
 
-Element for element the page the application sends on a field change of step 1 (43 deltas,
-the same types in the same containers, and the same 6 framing messages with st.navigation):
-the application's time over this page's is what its own code costs; this page's over the
-few-widget page (bench/bare_page.py) is what drawing a 14-question step costs in Streamlit.
+Element for element the page the application sends when step 1 is drawn in full (43 deltas,
+the same types in the same containers, and the same 6 framing messages with st.navigation), as
+a field change redrew it before each question became a fragment of its own: this page's time
+over the few-widget page's (bench/bare_page.py) is what drawing a 14-question step costs in
+Streamlit on every change. The application now redraws only the question changed (and the
+panel when the verdict moves), which is why it can come closer to the few-widget floor.
 """
 
 import streamlit as st
