@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import websockets
@@ -88,6 +89,19 @@ class StreamlitClient:
         query_string: str | None = None,
     ) -> float:
         """Send one rerun and wait until the last run it causes has finished; seconds taken."""
+        started = time.perf_counter()
+        await self.send(states, page_name=page_name, query_string=query_string)
+        await self._read_until_finished()
+        return time.perf_counter() - started
+
+    async def send(
+        self,
+        states: list[WidgetState] | None = None,
+        *,
+        page_name: str | None = None,
+        query_string: str | None = None,
+    ) -> None:
+        """Send one rerun, as the browser does, without waiting for it (see read_runs)."""
         assert self.ws is not None
         msg = BackMsg()
         client_state = msg.rerun_script
@@ -107,10 +121,17 @@ class StreamlitClient:
         fragments = {w.fragment_id for w in self.widgets if w.id in changed}
         fragment_id = fragments.pop() if len(fragments) == 1 and page_name is None else ""
         client_state.fragment_id = fragment_id
-        started = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
-        await self._read_until_finished()
-        return time.perf_counter() - started
+
+    async def read_runs(self, until: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Read the runs that follow requests sent with send() until `until()` holds; False
+        when it still does not after `timeout` seconds without a run finishing."""
+        while not until():
+            try:
+                await asyncio.wait_for(self._read_until_finished(), timeout)
+            except TimeoutError:
+                return False
+        return True
 
     async def _read_until_finished(self) -> None:
         assert self.ws is not None

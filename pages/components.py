@@ -161,14 +161,23 @@ def browser_sent_value(key: str) -> bool:
     return any(is_keyed_element_id(i) and user_key_from_element_id(i) == key for i in ids)
 
 
-def fragment_run() -> bool:
-    """Whether this run redraws fragments only (a widget inside one changed), not the page: a
-    callback may then name the fragments to redraw. In a page's run (a page link clicked with
-    an answer still pending) that would replace the page asked for."""
+def fragments_this_run() -> list[str]:
+    """The fragments this run redraws alone (a widget inside one changed; several when the
+    browser's requests were merged); empty for a run of the page, in which a callback must
+    not name fragments to redraw (they would replace the page asked for)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
+    return list(ctx.fragment_ids_this_run or []) if ctx is not None else []
+
+
+def page_requested() -> str:
+    """The script hash of the page this run draws (another than a callback's form's own when
+    a page link was clicked with an answer pending)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.page_script_hash if ctx is not None else ""
 
 
 def recheck_user(session: Session | None = None) -> User | None:

@@ -73,6 +73,8 @@ class StepForm:
         # A refused answer: its message, the dossier it collides with, the very value refused.
         self.errors: dict[str, tuple[str, int | None, Any]] = {}
         self._checked = False  # the login was checked by this interaction's callback
+        self._notice_shown = False  # a notice about another version is on screen
+        self._page = components.page_requested()
         self._remember()
         self._header()
 
@@ -101,10 +103,10 @@ class StepForm:
 
         step_body()
 
-    def _refresh(self) -> None:
+    def _refresh(self, *, checked_by_callback: bool = False) -> None:
         """Before a rerun of a fragment alone: the login checked again (unless the answer's
-        callback just did), the run's messages reset."""
-        if not self._checked:
+        callback just did, for its own question), the run's messages reset."""
+        if not (checked_by_callback and self._checked):
             user = components.recheck_user()
             if user is None:
                 st.rerun()  # the login gate says why and shows the login page
@@ -167,7 +169,7 @@ class StepForm:
         def one_question() -> None:
             nonlocal first_run
             if not first_run:
-                self._refresh()
+                self._refresh(checked_by_callback=True)
             first_run = False
             draw()
 
@@ -244,6 +246,7 @@ class StepForm:
 
     def _notices(self) -> None:
         pending = st.session_state.pop(self._notice_key, None)
+        self._notice_shown = bool(self.lost or pending or self.stale)
         with self.notice:
             if self.lost:
                 labels = ", ".join(f"« {label} »" for label in self.lost)
@@ -326,21 +329,40 @@ class StepForm:
         stored = from_widget(to_widget(questionnaire.value_at(self.record.data, path)))
         if value == stored:
             self.errors.pop(path, None)  # back to the saved answer: nothing was refused
+        self._checked = False  # set again below for this very interaction only
         if self.read_only or value == stored or self._refused(path, value):
             return
         before = (self.record.data, self.verdict)
         self.save(path, value, recheck_login=True)  # a stale copy reruns the whole page
-        if not PARTIAL_RERUNS or not components.fragment_run():
-            return  # the page is drawn in full anyway
+        fragments = components.fragments_this_run()
+        if not fragments:
+            if components.page_requested() != self._page:
+                self._keep_refusal(question)  # a page link clicked: another page opens
+            return  # a page's run: it is drawn in full anyway
+        if not PARTIAL_RERUNS:
+            return
         change = step_changes.redraw(
             self.call, self.step, path, before, (self.record.data, self.verdict)
         )
         if change.scope is step_changes.Scope.PAGE:
             st.rerun()
-        self._checked = True  # the fragments rerun below need no second login check
-        if change.scope is step_changes.Scope.STEP:
+        if change.scope is step_changes.Scope.STEP or len(fragments) > 1 or self._notice_shown:
+            # Other changes merged into this run (a row, a file) are applied by the body
+            # only, and a notice about an earlier version must go: the step's body.
             st.rerun(STEP_FRAGMENT)
-        st.rerun([self._question_fragment(path)] + ([PANEL_FRAGMENT] if change.panel else []))
+        self._checked = True  # the question's rerun needs no second login check
+        if change.panel:
+            st.rerun([self._question_fragment(path), PANEL_FRAGMENT])
+        # Returning reruns this question's fragment alone, the interaction's default: no
+        # request is queued, so a page link clicked meanwhile is never merged into one.
+
+    def _keep_refusal(self, question: FormQuestion) -> None:
+        """A refused answer sent with a page link: the page asked for says it was not saved."""
+        if question.path in self.errors:
+            message = self.errors[question.path][0]
+            st.session_state[self._notice_key] = (
+                f"Votre saisie pour « {question.label} » n'a pas été enregistrée : {message}"
+            )
 
     def _refused(self, path: str, value: Any) -> bool:
         """Whether this very value was refused already (its message is still shown)."""

@@ -232,3 +232,52 @@ def test_an_answer_sent_with_a_page_link_is_saved_and_the_page_asked_for_opens(s
     assert stored(server.database_url, account.application_id, "contact.role") == (
         "Adjointe au maire"
     )
+
+
+def has_widget(client: StreamlitClient, key: str) -> bool:
+    return any(w.id.endswith("-" + key) for w in client.widgets)
+
+
+def test_a_page_link_clicked_while_an_answer_is_being_saved_opens_the_page_asked_for(server):
+    # In a browser the answer leaves when its field loses focus, and the click follows a few
+    # milliseconds later, while the answer's callback may still be saving it. An answer that
+    # redraws its own question only queues no rerun of its own: the click is never lost.
+    async def scenario():
+        client, account = await open_step_1(server)
+        dossier = f"dossier={account.application_id}"
+        role, count = (f"f:{account.application_id}:{p}" for p in ("contact.role", "posts.count"))
+        try:
+            for n, delay in enumerate([i / 2000 for i in range(40)] * 2):
+                await client.send([text_state(client.widget(key=role).id, f"Fonction {n}")])
+                await asyncio.sleep(delay)
+                await client.send(page_name="step_2_postes", query_string=dossier)
+                opened = await client.read_runs(lambda: has_widget(client, count), timeout=5)
+                assert opened, f"essai {n} (clic {delay * 1000:.1f} ms après la réponse)"
+                await client.rerun(page_name="step_1_structure", query_string=dossier)
+            return account, n
+        finally:
+            await client.close()
+
+    account, n = run(scenario)
+    assert stored(server.database_url, account.application_id, "contact.role") == f"Fonction {n}"
+
+
+def test_a_refused_answer_sent_with_a_page_link_is_named_on_the_page_asked_for(server):
+    async def scenario():
+        client, account = await open_step_1(server)
+        try:
+            widget = client.widget(key=f"f:{account.application_id}:contact.role")
+            await client.rerun(
+                [text_state(widget.id, "x" * 600)],
+                page_name="step_2_postes",
+                query_string=f"dossier={account.application_id}",
+            )
+            client.widget(key=f"f:{account.application_id}:posts.count")  # step 2 is shown
+            [notice] = [t for t in client.texts if "n'a pas été enregistrée" in t]
+            assert "Fonction du contact" in notice and "au plus 500 caractères" in notice
+            return account
+        finally:
+            await client.close()
+
+    account = run(scenario)
+    assert stored(server.database_url, account.application_id, "contact.role") != "x" * 600
