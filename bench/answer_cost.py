@@ -1,0 +1,157 @@
+"""What one interaction costs the server, with nobody else on it (no load, no queue).
+
+python bench/answer_cost.py [--interactions 200]
+
+One client, in Streamlit's own protocol (bench/st_client.py), sends its interactions one after
+the other to one instance on PostgreSQL: answers on the few-widget page (bench/bare_page.py),
+then answers on step 1 of a complete draft and « Étape suivante » back and forth between steps
+1 and 2 of the application. Printed for each: time until the end of the rerun (p50, p95), the
+CPU time per interaction of the server and of PostgreSQL (from /proc, user + system), the
+messages per rerun and how many runs redrew fragments only. A refused answer stops the bench.
+
+Under load (bench/load.py) the CPU time is what fills the two cores, and latency is made of
+queueing behind it: this bench tells, in a minute and repeatably, whether a change made an
+interaction cheaper, where the load test's figures move with the machine's other work.
+Skipped with a message when PostgreSQL is missing (CNFS_BENCH_POSTGRES_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if __name__ == "__main__":
+    sys.path[0] = str(ROOT)
+
+from bench import load  # noqa: E402
+from bench.st_client import StreamlitClient, text_state  # noqa: E402
+from tests.databases import fresh_postgres_database  # noqa: E402
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of this machine's PostgreSQL processes so far (its share of each save)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def measure(
+    label: str,
+    pid: int,
+    count: int,
+    step: Callable[[int], Awaitable[float]],
+    client: StreamlitClient,
+) -> None:
+    walls, messages, partial = [], [], 0
+    before, database_before = cpu_seconds(pid), postgres_cpu_seconds()
+    for n in range(count):
+        walls.append(await step(n))
+        messages.append(client.messages)
+        partial += bool(client.fragments_run)
+        refused = [t for t in client.texts if any(m in t for m in load.REFUSED_MARKERS)]
+        if refused:
+            raise SystemExit(f"{label} : réponse refusée, mesure faussée — {refused[0][:200]}")
+    cpu_ms = (cpu_seconds(pid) - before) / count * 1000
+    database_ms = (postgres_cpu_seconds() - database_before) / count * 1000
+    walls.sort()
+    print(
+        f"{label:<34} p50 {walls[count // 2] * 1000:6.1f} ms  "
+        f"p95 {walls[int(count * 0.95)] * 1000:6.1f} ms  CPU serveur {cpu_ms:5.1f} ms  "
+        f"CPU PostgreSQL {database_ms:4.1f} ms  {statistics.median(messages):.0f} messages/rerun"
+        f"  ({partial}/{count} par fragments seuls)"
+    )
+
+
+async def bare_page(ws_url: str, pid: int, count: int) -> None:
+    client = StreamlitClient(ws_url)
+    await client.connect()
+    await client.rerun(page_name="")
+
+    async def answer(n: int) -> float:
+        return await client.rerun([text_state(client.widget(key="name").id, f"valeur {n}")])
+
+    try:
+        await measure("page témoin : réponse", pid, count, answer, client)
+    finally:
+        await client.close()
+
+
+async def application(ws_url: str, pid: int, count: int, account: load.Account) -> None:
+    client = StreamlitClient(ws_url)
+    await load.open_draft(client, account)
+    keys = [f"f:{account.application_id}:{path}" for path in load.EDITS[1]]
+
+    async def answer(n: int) -> float:
+        widget = client.widget(key=keys[n % len(keys)])
+        return await client.rerun([text_state(widget.id, f"Réponse {n}")])
+
+    async def next_step(n: int) -> float:
+        return await client.rerun(
+            page_name=load.STEP_PAGE_NAMES[2 if n % 2 == 0 else 1],
+            query_string=f"dossier={account.application_id}",
+        )
+
+    try:
+        await measure("application : réponse (étape 1)", pid, count, answer, client)
+        await measure("application : « Étape suivante »", pid, count, next_step, client)
+    finally:
+        await client.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--interactions", type=int, default=200)
+    args = parser.parse_args()
+    if args.interactions < 20:
+        parser.error("--interactions : au moins 20, pour que p95 ne soit pas le maximum")
+    admin_url = os.environ.get("CNFS_BENCH_POSTGRES_URL", load.DEFAULT_ADMIN_URL)
+    missing = load.postgres_available(admin_url)
+    if missing:
+        print(f"Banc ignoré : PostgreSQL injoignable ({admin_url}) — {missing}")
+        return 0
+    print("charge machine au début : " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    databases = fresh_postgres_database(admin_url, prefix="cnfs_cost")
+    url = next(databases)
+    try:
+        with tempfile.TemporaryDirectory() as tmp_name:
+            [account] = load.seed(url, 1, "cout", rounds=4)
+            for script in ("bench/bare_page.py", "streamlit_app.py"):
+                [server] = load.start_servers(url, 1, script, Path(tmp_name))
+                try:
+                    ws_url = f"ws://127.0.0.1:{server.port}/_stcore/stream"
+                    asyncio.run(load.warm(ws_url))
+                    pid = server.process.pid
+                    if script == "streamlit_app.py":
+                        asyncio.run(application(ws_url, pid, args.interactions, account))
+                    else:
+                        asyncio.run(bare_page(ws_url, pid, args.interactions))
+                finally:
+                    server.stop()
+    finally:
+        next(databases, None)
+    print("charge machine à la fin : " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
