@@ -1,17 +1,21 @@
 """What one interaction costs the server, with nobody else on it (no load, no queue).
 
-python bench/answer_cost.py [--interactions 200]
+python bench/answer_cost.py [--interactions 200] [--profile PREFIX]
 
 One client, in Streamlit's own protocol (bench/st_client.py), sends its interactions one after
 the other to one instance on PostgreSQL: answers on the few-widget page (bench/bare_page.py),
-then answers on step 1 of a complete draft and « Étape suivante » back and forth between steps
-1 and 2 of the application. Printed for each: time until the end of the rerun (p50, p95), the
-CPU time per interaction of the server and of PostgreSQL (from /proc, user + system), the
-messages per rerun and how many runs redrew fragments only. A refused answer stops the bench.
+on the same page saving each answer (bench/bare_save_page.py: the floor of "every answer is
+saved at once"), then answers on step 1 of a complete draft and « Étape suivante » back and
+forth between steps 1 and 2 of the application. Printed for each: time until the end of the
+rerun (p50, p95), the CPU time per interaction of the server and of PostgreSQL (from /proc,
+user + system), the messages per rerun and how many runs redrew fragments only; then the
+application's answer over each floor. A refused answer stops the bench.
 
 Under load (bench/load.py) the CPU time is what fills the two cores, and latency is made of
 queueing behind it: this bench tells, in a minute and repeatably, whether a change made an
 interaction cheaper, where the load test's figures move with the machine's other work.
+With --profile, py-spy records the application's server meanwhile (PREFIX-answer.txt, then
+PREFIX-next-step.txt: collapsed stacks, for speedscope or flamegraph.pl).
 Skipped with a message when PostgreSQL is missing (CNFS_BENCH_POSTGRES_URL).
 """
 
@@ -19,8 +23,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -55,22 +62,56 @@ def postgres_cpu_seconds() -> float:
     return total
 
 
+@contextlib.contextmanager
+def profiled(pid: int, output: str | None):
+    """py-spy records the process while the block runs (nothing when output is None)."""
+    if output is None:
+        yield
+        return
+    spy = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "-p",
+            str(pid),
+            "-r",
+            "250",
+            "-f",
+            "raw",
+            "-o",
+            output,
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+        spy.wait(timeout=60)
+        print(f"profil : {output}")
+
+
 async def measure(
     label: str,
     pid: int,
     count: int,
     step: Callable[[int], Awaitable[float]],
     client: StreamlitClient,
-) -> None:
+    profile: str | None = None,
+) -> float:
+    """Print the figures of `count` interactions; returns their median (seconds)."""
     walls, messages, partial = [], [], 0
     before, database_before = cpu_seconds(pid), postgres_cpu_seconds()
-    for n in range(count):
-        walls.append(await step(n))
-        messages.append(client.messages)
-        partial += bool(client.fragments_run)
-        refused = [t for t in client.texts if any(m in t for m in load.REFUSED_MARKERS)]
-        if refused:
-            raise SystemExit(f"{label} : réponse refusée, mesure faussée — {refused[0][:200]}")
+    with profiled(pid, profile):
+        for n in range(count):
+            walls.append(await step(n))
+            messages.append(client.messages)
+            partial += bool(client.fragments_run)
+            refused = [t for t in client.texts if any(m in t for m in load.REFUSED_MARKERS)]
+            if refused:
+                raise SystemExit(f"{label} : réponse refusée, mesure faussée — {refused[0][:200]}")
     cpu_ms = (cpu_seconds(pid) - before) / count * 1000
     database_ms = (postgres_cpu_seconds() - database_before) / count * 1000
     walls.sort()
@@ -80,9 +121,10 @@ async def measure(
         f"CPU PostgreSQL {database_ms:4.1f} ms  {statistics.median(messages):.0f} messages/rerun"
         f"  ({partial}/{count} par fragments seuls)"
     )
+    return walls[count // 2]
 
 
-async def bare_page(ws_url: str, pid: int, count: int) -> None:
+async def bare_page(ws_url: str, pid: int, count: int, label: str) -> float:
     client = StreamlitClient(ws_url)
     await client.connect()
     await client.rerun(page_name="")
@@ -91,12 +133,14 @@ async def bare_page(ws_url: str, pid: int, count: int) -> None:
         return await client.rerun([text_state(client.widget(key="name").id, f"valeur {n}")])
 
     try:
-        await measure("page témoin : réponse", pid, count, answer, client)
+        return await measure(label, pid, count, answer, client)
     finally:
         await client.close()
 
 
-async def application(ws_url: str, pid: int, count: int, account: load.Account) -> None:
+async def application(
+    ws_url: str, pid: int, count: int, account: load.Account, profile: str | None
+) -> float:
     client = StreamlitClient(ws_url)
     await load.open_draft(client, account)
     keys = [f"f:{account.application_id}:{path}" for path in load.EDITS[1]]
@@ -112,15 +156,50 @@ async def application(ws_url: str, pid: int, count: int, account: load.Account) 
         )
 
     try:
-        await measure("application : réponse (étape 1)", pid, count, answer, client)
-        await measure("application : « Étape suivante »", pid, count, next_step, client)
+        median = await measure(
+            "application : réponse (étape 1)",
+            pid,
+            count,
+            answer,
+            client,
+            profile and f"{profile}-answer.txt",
+        )
+        await measure(
+            "application : « Étape suivante »",
+            pid,
+            count,
+            next_step,
+            client,
+            profile and f"{profile}-next-step.txt",
+        )
+        return median
     finally:
         await client.close()
+
+
+FLOORS = [
+    ("bench/bare_page.py", "page témoin : réponse"),
+    ("bench/bare_save_page.py", "page témoin enregistrée : réponse"),
+]
+
+
+def check_floor_saves(url: str, count: int) -> None:
+    """The saving floor really saved each answer (one row, its version counts them)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT coalesce(sum(version), 0) FROM bench_floor")).scalar()
+    engine.dispose()
+    if versions != count:
+        raise SystemExit(f"page témoin enregistrée : {versions} enregistrements pour {count}")
+    print(f"page témoin enregistrée : {versions}/{count} réponses enregistrées en base")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interactions", type=int, default=200)
+    parser.add_argument("--profile", help="préfixe des profils py-spy (facultatif)")
     args = parser.parse_args()
     if args.interactions < 20:
         parser.error("--interactions : au moins 20, pour que p95 ne soit pas le maximum")
@@ -135,18 +214,27 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp_name:
             [account] = load.seed(url, 1, "cout", rounds=4)
-            for script in ("bench/bare_page.py", "streamlit_app.py"):
+            medians = {}
+            for script, label in FLOORS + [("streamlit_app.py", "")]:
                 [server] = load.start_servers(url, 1, script, Path(tmp_name))
                 try:
                     ws_url = f"ws://127.0.0.1:{server.port}/_stcore/stream"
                     asyncio.run(load.warm(ws_url))
                     pid = server.process.pid
                     if script == "streamlit_app.py":
-                        asyncio.run(application(ws_url, pid, args.interactions, account))
+                        medians[script] = asyncio.run(
+                            application(ws_url, pid, args.interactions, account, args.profile)
+                        )
                     else:
-                        asyncio.run(bare_page(ws_url, pid, args.interactions))
+                        medians[script] = asyncio.run(
+                            bare_page(ws_url, pid, args.interactions, label)
+                        )
                 finally:
                     server.stop()
+            check_floor_saves(url, args.interactions)
+            app = medians["streamlit_app.py"]
+            for script, label in FLOORS:
+                print(f"réponse de l'application / {label} (p50) : {app / medians[script]:.2f}×")
     finally:
         next(databases, None)
     print("charge machine à la fin : " + " ".join(f"{x:.2f}" for x in os.getloadavg()))

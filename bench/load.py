@@ -11,8 +11,10 @@ Runs against one instance, then two behind bench/proxy.py (sticky sessions), and
 on bench/bare_page.py (a few widgets, no database, the same server settings, TCP_NODELAY
 included): the floor, with the app's ratio to it. A second floor, bench/step_floor.py, is step 1
 drawn element for element with nothing behind it: it splits the app's time into what Streamlit
-costs to draw that step and what the app's own code adds. The saves are checked in the database
-(each draft's version and last answer). Finally --churn sessions come and go on one instance: memory
+costs to draw that step and what the app's own code adds. A third, bench/bare_save_page.py, is
+the few-widget page saving each answer to PostgreSQL: the price of "every answer saved at once"
+under the same load. The saves are checked in the database (each draft's version and last
+answer). Finally --churn sessions come and go on one instance: memory
 before, halfway and after they left.
 
 Everything runs on 127.0.0.1; skipped with a message when PostgreSQL is missing
@@ -572,7 +574,9 @@ def main() -> int:
     parser.add_argument("--ramp", type=float, default=60.0, help="montée en charge (s)")
     parser.add_argument("--duration", type=float, default=60.0, help="mesure (s)")
     parser.add_argument("--churn", type=int, default=1000, help="sessions de va-et-vient")
-    parser.add_argument("--only", choices=["one", "two", "bare", "step", "memory"], action="append")
+    parser.add_argument(
+        "--only", choices=["one", "two", "bare", "save", "step", "memory"], action="append"
+    )
     parser.add_argument("--profile", help="préfixe des profils py-spy (facultatif)")
     parser.add_argument(
         "--rounds",
@@ -587,7 +591,7 @@ def main() -> int:
     if missing:
         print(f"Banc de charge ignoré : PostgreSQL injoignable ({admin_url}) — {missing}")
         return 0
-    only = set(args.only or ["one", "two", "bare", "step", "memory"])
+    only = set(args.only or ["one", "two", "bare", "save", "step", "memory"])
     print(
         f"{args.users} candidats, une action toutes les {args.think:g} s en moyenne, montée "
         f"{args.ramp:g} s, mesure {args.duration:g} s ; charge machine : "
@@ -630,6 +634,18 @@ def main() -> int:
                     args,
                     None,
                 )
+            if "save" in only:
+                for instances, key in ((1, "save1"), (2, "save2")):
+                    results[key], _ = phase(
+                        "page témoin enregistrée, "
+                        + ("1 instance" if instances == 1 else "2 instances + proxy"),
+                        url,
+                        tmp,
+                        instances,
+                        "bench/bare_save_page.py",
+                        args,
+                        None,
+                    )
             if "step" in only:
                 for instances, key in ((1, "step1"), (2, "step2")):
                     results[key], _ = phase(
@@ -644,7 +660,11 @@ def main() -> int:
                     )
             for n in ("1", "2"):
                 app = results.get("one" if n == "1" else "two")
-                for floor, name in (("bare", "page témoin"), ("step", "étape 1 sans base")):
+                for floor, name in (
+                    ("bare", "page témoin"),
+                    ("save", "page témoin enregistrée"),
+                    ("step", "étape 1 sans base"),
+                ):
                     if app is not None and floor + n in results:
                         ratio_line(f"application / {name}", app, results[floor + n])
                 if "bare" + n in results and "step" + n in results:

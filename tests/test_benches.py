@@ -3,6 +3,8 @@ schema or of core is found here, not on the day its figures are needed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.orm import Session
 
 from bench import load
@@ -33,3 +35,21 @@ def test_the_table_bench_draws_the_application_with_fpdf2_tables():
         table = pdf_table.render(0)
     assert table.startswith(b"%PDF-") and table != hand
     assert pdf_table.words(table)[0] == pdf_table.words(hand)[0]  # as many pages
+
+
+def test_the_saving_floor_page_saves_each_answer_at_once(database_url, monkeypatch):
+    """bench/bare_save_page.py is a floor only if it really writes every answer."""
+    from sqlalchemy import create_engine, text
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CNFS_DATABASE_URL", database_url)
+    script = Path(__file__).parent.parent / "bench" / "bare_save_page.py"
+    page = AppTest.from_file(str(script), default_timeout=30)
+    page.run()
+    for answer in ("Montreuil", "Bagnolet"):
+        page.text_input(key="name").input(answer).run()
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT answer, version FROM bench_floor")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("Bagnolet", 2)]
