@@ -9,7 +9,9 @@ saved at once"), then answers on step 1 of a complete draft and « Étape suivan
 forth between steps 1 and 2 of the application. Printed for each: time until the end of the
 rerun (p50, p95), the CPU time per interaction of the server and of PostgreSQL (from /proc,
 user + system), the messages per rerun and how many runs redrew fragments only; then the
-application's answer over each floor. A refused answer stops the bench.
+application's answer over each floor, measured in turn, then in rounds of one answer on each
+page (the order turning), where the machine's other work slows all three alike (on this shared
+machine, two runs in turn differ by up to 30 %). A refused answer stops the bench.
 
 Under load (bench/load.py) the CPU time is what fills the two cores, and latency is made of
 queueing behind it: this bench tells, in a minute and repeatably, whether a change made an
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import statistics
@@ -124,7 +127,17 @@ async def measure(
     return walls[count // 2]
 
 
-async def bare_page(ws_url: str, pid: int, count: int, label: str) -> float:
+@dataclasses.dataclass
+class Page:
+    """One server, its client, and what an interaction is on it."""
+
+    label: str
+    pid: int
+    client: StreamlitClient
+    answer: Callable[[int], Awaitable[float]]
+
+
+async def bare_page(ws_url: str, pid: int, label: str) -> Page:
     client = StreamlitClient(ws_url)
     await client.connect()
     await client.rerun(page_name="")
@@ -132,15 +145,11 @@ async def bare_page(ws_url: str, pid: int, count: int, label: str) -> float:
     async def answer(n: int) -> float:
         return await client.rerun([text_state(client.widget(key="name").id, f"valeur {n}")])
 
-    try:
-        return await measure(label, pid, count, answer, client)
-    finally:
-        await client.close()
+    return Page(label, pid, client, answer)
 
 
-async def application(
-    ws_url: str, pid: int, count: int, account: load.Account, profile: str | None
-) -> float:
+async def application(ws_url: str, pid: int, account: load.Account) -> tuple[Page, Callable]:
+    """The application's page (step 1 of a complete draft), and « Étape suivante » on it."""
     client = StreamlitClient(ws_url)
     await load.open_draft(client, account)
     keys = [f"f:{account.application_id}:{path}" for path in load.EDITS[1]]
@@ -155,28 +164,73 @@ async def application(
             query_string=f"dossier={account.application_id}",
         )
 
+    return Page(APP_ANSWER, pid, client, answer), next_step
+
+
+async def alternated(pages: list[Page], count: int) -> list[float]:
+    """Each page's median answer over `count` rounds of one answer on each, the order turning
+    every round: the machine's other work slows them all alike, and their ratio holds."""
+    walls: list[list[float]] = [[] for _ in pages]
+    for n in range(count):
+        for k in range(len(pages)):
+            i = (n + k) % len(pages)
+            walls[i].append(await pages[i].answer(1_000_000 + n))
+    return [statistics.median(w) for w in walls]
+
+
+async def run(
+    servers: dict[str, load.BenchServer], account: load.Account, args: argparse.Namespace
+) -> None:
+    count = args.interactions
+    pages = []
+    for script, label in FLOORS:
+        server = servers[script]
+        pages.append(await bare_page(server_ws(server), server.process.pid, label))
+    app_server = servers["streamlit_app.py"]
+    app, next_step = await application(server_ws(app_server), app_server.process.pid, account)
+    pages.append(app)
     try:
-        median = await measure(
-            "application : réponse (étape 1)",
-            pid,
-            count,
-            answer,
-            client,
-            profile and f"{profile}-answer.txt",
-        )
+        medians = [
+            await measure(
+                page.label,
+                page.pid,
+                count,
+                page.answer,
+                page.client,
+                args.profile and page is app and f"{args.profile}-answer.txt" or None,
+            )
+            for page in pages
+        ]
         await measure(
             "application : « Étape suivante »",
-            pid,
+            app.pid,
             count,
             next_step,
-            client,
-            profile and f"{profile}-next-step.txt",
+            app.client,
+            args.profile and f"{args.profile}-next-step.txt",
         )
-        return median
+        for (_, label), median in zip(FLOORS, medians, strict=False):
+            print(f"réponse de l'application / {label} (p50) : {medians[-1] / median:.2f}×")
+        mixed = await alternated(pages, count)
+        print(
+            f"en alternance ({count} tours, une réponse sur chaque page par tour) : p50 "
+            + ", ".join(
+                f"{page.label.split(' :')[0]} {m * 1000:.1f} ms"
+                for page, m in zip(pages, mixed, strict=True)
+            )
+        )
+        for (_, label), median in zip(FLOORS, mixed, strict=False):
+            print(f"  réponse de l'application / {label} (p50) : {mixed[-1] / median:.2f}×")
     finally:
-        await client.close()
+        for page in pages:
+            await page.client.close()
 
 
+def server_ws(server: load.BenchServer) -> str:
+    return f"ws://127.0.0.1:{server.port}/_stcore/stream"
+
+
+APP_ANSWER = "application : réponse (étape 1)"
 FLOORS = [
     ("bench/bare_page.py", "page témoin : réponse"),
     ("bench/bare_save_page.py", "page témoin enregistrée : réponse"),
@@ -214,27 +268,16 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp_name:
             [account] = load.seed(url, 1, "cout", rounds=4)
-            medians = {}
-            for script, label in FLOORS + [("streamlit_app.py", "")]:
-                [server] = load.start_servers(url, 1, script, Path(tmp_name))
-                try:
-                    ws_url = f"ws://127.0.0.1:{server.port}/_stcore/stream"
-                    asyncio.run(load.warm(ws_url))
-                    pid = server.process.pid
-                    if script == "streamlit_app.py":
-                        medians[script] = asyncio.run(
-                            application(ws_url, pid, args.interactions, account, args.profile)
-                        )
-                    else:
-                        medians[script] = asyncio.run(
-                            bare_page(ws_url, pid, args.interactions, label)
-                        )
-                finally:
+            servers = {}
+            try:
+                for script, _ in [*FLOORS, ("streamlit_app.py", "")]:
+                    [servers[script]] = load.start_servers(url, 1, script, Path(tmp_name))
+                    asyncio.run(load.warm(server_ws(servers[script])))
+                asyncio.run(run(servers, account, args))
+            finally:
+                for server in servers.values():
                     server.stop()
-            check_floor_saves(url, args.interactions)
-            app = medians["streamlit_app.py"]
-            for script, label in FLOORS:
-                print(f"réponse de l'application / {label} (p50) : {app / medians[script]:.2f}×")
+            check_floor_saves(url, 2 * args.interactions)  # measured, then alternated
     finally:
         next(databases, None)
     print("charge machine à la fin : " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
