@@ -277,10 +277,10 @@ def ticket_from_cookie(*, session: Session, token: str | None, key: str) -> Sess
 
 def check_session(*, session: Session, user_id: int, version: int) -> User | None:
     """The user if this login (user id + session version) is still valid; run on every rerun."""
-    row = session.get(UserRow, user_id, populate_existing=True)
-    if row is None or row.session_version != version:
+    current = User.current(session, user_id)
+    if current is None or current[1] != version:
         return None
-    return User.from_row(row)
+    return current[0]
 
 
 def user_from_cookie(

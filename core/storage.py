@@ -8,14 +8,22 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import clock, identifiers, questionnaire, reference
 from core.calls import get_call
-from core.db import ApplicationRow, AttachmentFileRow, AuditEventRow, SubmissionRow, UserRow
+from core.db import (
+    ApplicationRow,
+    AttachmentFileRow,
+    AuditEventRow,
+    SubmissionRow,
+    UserCallRow,
+    UserDepartmentRow,
+    UserRow,
+)
 from core.models import SNAPSHOT, Application, Status, Verdict
 
 SUBMITTABLE = frozenset({Status.ELIGIBLE, Status.TO_EXAMINE})
@@ -93,6 +101,34 @@ class User(BaseModel):
         return self.role == Role.APPLICANT and row.owner_id == self.id
 
     @classmethod
+    def current(cls, session: Session, user_id: int) -> tuple[User, int] | None:
+        """The user as stored now, with its session version (None when the account is gone).
+
+        The login check of every rerun: statements on the transaction's connection, not through
+        the ORM (a third of the CPU time per statement, issue 15)."""
+        connection = session.connection()
+        row = connection.execute(_USER_NOW, {"user_id": user_id}).one_or_none()
+        if row is None:
+            return None
+        role = Role(row.role)
+        departments: tuple[str, ...] = ()
+        calls: tuple[str, ...] = ()
+        if role == Role.PREFECTURE:
+            found = connection.execute(_USER_DEPARTMENTS, {"user_id": user_id}).scalars()
+            departments = tuple(sorted(found))
+        elif role == Role.REVIEWER:
+            calls = tuple(sorted(connection.execute(_USER_CALLS, {"user_id": user_id}).scalars()))
+        user = cls(
+            id=row.id,
+            email=row.email,
+            name=row.name,
+            role=role,
+            departments=departments,
+            calls=calls,
+        )
+        return user, row.session_version
+
+    @classmethod
     def from_row(cls, row: UserRow) -> User:
         role = Role(row.role)
         # Each scope is read (one query) only for the role it applies to: an applicant's login
@@ -109,6 +145,18 @@ class User(BaseModel):
             ),
             calls=tuple(sorted(c.call_id for c in row.call_rows)) if role == Role.REVIEWER else (),
         )
+
+
+_USERS = UserRow.__table__.c
+_USER_NOW = select(_USERS.id, _USERS.email, _USERS.name, _USERS.role, _USERS.session_version).where(
+    _USERS.id == bindparam("user_id")
+)
+_USER_DEPARTMENTS = select(UserDepartmentRow.__table__.c.department).where(
+    UserDepartmentRow.__table__.c.user_id == bindparam("user_id")
+)
+_USER_CALLS = select(UserCallRow.__table__.c.call_id).where(
+    UserCallRow.__table__.c.user_id == bindparam("user_id")
+)
 
 
 def read_conditions(user: User) -> list[ColumnElement[bool]]:
@@ -500,16 +548,19 @@ def _update_draft_row(
     """Update a draft still at expected_version (and not deleted), bumping it; StaleVersion or
     AlreadySubmitted otherwise (NotFound when deleted meanwhile). The WHERE clause is the lock:
     of two writes from one version, one matches no row."""
-    result = session.execute(
-        update(ApplicationRow)
+    # On the transaction's connection, not through the ORM (a third of the CPU time of this
+    # statement, run on every answer: issue 15); what the session holds unsaved goes first.
+    session.flush()
+    table = ApplicationRow.__table__.c
+    result = session.connection().execute(
+        update(ApplicationRow.__table__)
         .where(
-            ApplicationRow.id == application_id,
-            ApplicationRow.version == expected_version,
-            ApplicationRow.status == "draft",
-            ApplicationRow.deleted_at.is_(None),
+            table.id == application_id,
+            table.version == expected_version,
+            table.status == "draft",
+            table.deleted_at.is_(None),
         )
-        .values(version=ApplicationRow.version + 1, **values)
-        .execution_options(synchronize_session=False)
+        .values(version=table.version + 1, **values)
     )
     if result.rowcount != 1:
         current = _readable_row(session, user, application_id)
@@ -606,8 +657,11 @@ def _write_draft(
             session, user=user, call_id=call_id, siret=siret, scope=scope
         ) from None
     action, detail = audit
-    _audit(session, user=user, application_id=stored.id, action=action, detail=detail)
-    session.flush()
+    session.connection().execute(  # as _audit, without the ORM's unit of work (issue 15)
+        insert(AuditEventRow.__table__).values(
+            at=saved_at, actor_id=user.id, application_id=stored.id, action=action, detail=detail
+        )
+    )
     return saved_at
 
 
