@@ -634,27 +634,19 @@ def main() -> int:
                     args,
                     None,
                 )
-            if "save" in only:
-                for instances, key in ((1, "save1"), (2, "save2")):
-                    results[key], _ = phase(
-                        "page témoin enregistrée, "
-                        + ("1 instance" if instances == 1 else "2 instances + proxy"),
+            for floor, name, script in (
+                ("save", "page témoin enregistrée", "bench/bare_save_page.py"),
+                ("step", "étape 1 sans base", "bench/step_floor.py"),
+            ):
+                if floor not in only:
+                    continue
+                for instances in (1, 2):
+                    results[f"{floor}{instances}"], _ = phase(
+                        f"{name}, " + ("1 instance" if instances == 1 else "2 instances + proxy"),
                         url,
                         tmp,
                         instances,
-                        "bench/bare_save_page.py",
-                        args,
-                        None,
-                    )
-            if "step" in only:
-                for instances, key in ((1, "step1"), (2, "step2")):
-                    results[key], _ = phase(
-                        "étape 1 sans base, "
-                        + ("1 instance" if instances == 1 else "2 instances + proxy"),
-                        url,
-                        tmp,
-                        instances,
-                        "bench/step_floor.py",
+                        script,
                         args,
                         None,
                     )
