@@ -9,28 +9,30 @@ import os
 import uuid
 
 import streamlit as st
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, text
 
+from core.db import get_engine
 from core.server_sockets import set_nodelay_on_server_sockets
 
 st.cache_resource(set_nodelay_on_server_sockets)()
 
 
 @st.cache_resource
-def engine(url: str):
-    created = create_engine(url)
-    with created.begin() as conn:
+def floor_engine(url: str) -> Engine:
+    """The application's own engine and pool (core.db), and this page's table, made once."""
+    engine = get_engine(url)
+    with engine.begin() as conn:
         conn.execute(
             text(
                 "CREATE TABLE IF NOT EXISTS bench_floor "
                 "(tab text PRIMARY KEY, answer text NOT NULL, version integer NOT NULL)"
             )
         )
-    return created
+    return engine
 
 
 def save() -> None:
-    with engine(os.environ["CNFS_DATABASE_URL"]).begin() as conn:
+    with floor_engine(os.environ["CNFS_DATABASE_URL"]).begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO bench_floor (tab, answer, version) VALUES (:tab, :answer, 1) "
@@ -41,6 +43,7 @@ def save() -> None:
         )
 
 
+floor_engine(os.environ["CNFS_DATABASE_URL"])  # on the first visit, not in the first answer
 st.session_state.setdefault("tab", uuid.uuid4().hex)
 st.set_page_config(page_title="Page témoin avec enregistrement", layout="wide")
 st.title("Page témoin avec enregistrement")

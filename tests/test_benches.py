@@ -37,9 +37,10 @@ def test_the_table_bench_draws_the_application_with_fpdf2_tables():
     assert pdf_table.words(table)[0] == pdf_table.words(hand)[0]  # as many pages
 
 
-def test_the_saving_floor_page_saves_each_answer_at_once(database_url, monkeypatch):
-    """bench/bare_save_page.py is a floor only if it really writes every answer."""
-    from sqlalchemy import create_engine, text
+def test_the_saving_floor_page_saves_each_answer_at_once(database_url, engine, monkeypatch):
+    """bench/bare_save_page.py is a floor only if it really writes every answer. It uses the
+    application's engine for this URL (core.db), which the engine fixture disposes after."""
+    from sqlalchemy import text
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("CNFS_DATABASE_URL", database_url)
@@ -48,8 +49,6 @@ def test_the_saving_floor_page_saves_each_answer_at_once(database_url, monkeypat
     page.run()
     for answer in ("Montreuil", "Bagnolet"):
         page.text_input(key="name").input(answer).run()
-    engine = create_engine(database_url)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT answer, version FROM bench_floor")).all()
-    engine.dispose()
     assert [tuple(row) for row in rows] == [("Bagnolet", 2)]
