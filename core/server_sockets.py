@@ -33,7 +33,11 @@ def _tcp_sockets() -> list[socket.socket]:
     except OSError:
         return []
     for fd in fds:
+        # Only sockets are duplicated: closing a duplicate of a file drops every POSIX lock the
+        # process holds on it (SQLite's, which another process then takes for its own).
         try:
+            if not os.readlink(PROC_FDS / str(fd)).startswith("socket:"):
+                continue
             copy = os.dup(fd)
         except OSError:  # closed meanwhile
             continue
