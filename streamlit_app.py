@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from concurrent import futures
+from contextlib import asynccontextmanager
 
 import streamlit as st
 
@@ -12,8 +16,6 @@ from core.settings import Settings, SettingsError
 from core.storage import Role, User
 from pages import components, mail_components
 from pages.step_nav import STEP_PAGES, dossier_call_id
-
-st.set_page_config(page_title="Conseillers numériques — candidatures", layout="wide")
 
 # Pages by role: (file, title, icon). Add a page to a role by adding a line here;
 # the first page of each list is the one shown after login.
@@ -67,18 +69,6 @@ def applicant_pages(call_id: str | None = None) -> list[tuple[str, str, str]]:
     return [HOME, *steps, ACCOUNT]
 
 
-@st.cache_resource(show_spinner=False)
-def start_preparation(url: str, demo_mode: bool) -> Future[bool]:
-    """Once per process, in the background: migrations, demo data, warm caches (core.warmup).
-
-    The login form does not wait for it; the first page that opens the database does
-    (components.db).
-    """
-    from core import warmup
-
-    return warmup.start(url, demo_mode, then=components.warm_streamlit)
-
-
 PREFECT_SHEET = "pages/reviewer_prefect.py"
 
 
@@ -120,6 +110,7 @@ def session_pages(entries: list[tuple[str, str, str]], visible: int) -> list[st.
 
 
 def main() -> None:
+    st.set_page_config(page_title="Conseillers numériques — candidatures", layout="wide")
     tune_server_sockets()
     components.french_ui()
     try:
@@ -141,8 +132,8 @@ def main() -> None:
         )
         st.stop()
     components.prepare_with(
-        lambda: start_preparation(settings.database_url, settings.demo_mode),
-        start_preparation.clear,
+        lambda: components.start_preparation(settings.database_url, settings.demo_mode),
+        components.start_preparation.clear,
     )
     # Fixed slots ahead of the page for what comes and goes (the cookie component, the
     # database spinner, a message): Streamlit keeps a run's elements until the next run ends,
@@ -176,9 +167,49 @@ def main() -> None:
         current.run()
     finally:
         # Started once the page is out, so a new visitor's login form does not wait for it.
-        ready = start_preparation(settings.database_url, settings.demo_mode)
+        ready = components.start_preparation(settings.database_url, settings.demo_mode)
         if ready.done() and ready.exception() is None:
             mail_components.start_retry_loop(settings)  # once the database is migrated
 
 
-main()
+PREPARATION_AT_START_S = 60.0  # then the server serves anyway; the pages wait (components.db)
+
+
+def warm_up_at_start() -> None:
+    """What every first run would otherwise load (imports, call files, fonts, Streamlit's
+    own modules), then the database's preparation (migrations, demo data), waited for.
+
+    A failure only costs speed here: the pages show it (settings, call files) or wait for
+    the database and try again (components.db), as when no warm-up ran.
+    """
+    from core import warmup
+
+    log = logging.getLogger(__name__)
+    try:
+        warmup.warm_caches()
+        components.warm_streamlit()
+        settings = components.load_settings()
+        ready = components.start_preparation(settings.database_url, settings.demo_mode)
+    except Exception:
+        log.exception("Préchauffage au démarrage interrompu")
+        return
+    done, _ = futures.wait([ready], timeout=PREPARATION_AT_START_S)
+    if not done:
+        log.warning("Base de données pas encore prête : le serveur accueille déjà les visiteurs")
+    elif ready.exception() is not None:
+        log.error("Préparation de la base impossible au démarrage : %s", ready.exception())
+
+
+@asynccontextmanager
+async def warm_before_serving(_app: object) -> AsyncIterator[None]:
+    """Run by the server before it accepts its first visitor (st.App's lifespan)."""
+    await asyncio.to_thread(warm_up_at_start)
+    yield
+
+
+if __name__ == "__main__":  # a run of this script, in a visitor's session
+    main()
+else:  # imported once by `streamlit run`, which finds this st.App and serves it
+    # The first visitor after a start would otherwise pay for the first imports and find the
+    # warm-up thread competing with their login form (issue 15).
+    app = st.App(__file__, lifespan=warm_before_serving)

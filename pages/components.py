@@ -41,6 +41,20 @@ def load_settings() -> Settings:
     return get_settings(cookie_key=key, smtp_password=smtp_password)
 
 
+@st.cache_resource(show_spinner=False)
+def start_preparation(url: str, demo_mode: bool) -> Future[bool]:
+    """Once per process, in the background: migrations, demo data, warm caches (core.warmup).
+
+    Started before the server serves (streamlit_app.warm_up_at_start), or else by the first
+    run; the login form does not wait for it; the first page that opens the database does
+    (db). Here, not in streamlit_app.py: Streamlit keys its cache by module, and that file is
+    both imported at start and run as "__main__" by every session.
+    """
+    from core import warmup
+
+    return warmup.start(url, demo_mode, then=warm_streamlit)
+
+
 _preparation: tuple[Callable[[], Future[bool]], Callable[[], None]] | None = None
 _PREPARATION_WAIT_S = 300.0
 
